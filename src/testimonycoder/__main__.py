@@ -1,0 +1,3 @@
+from testimonycoder.cli.main import app
+
+app(prog_name="testimonycoder")

@@ -1,0 +1,38 @@
+"""The ``testimonycoder`` Typer app; each command lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from testimonycoder import __version__
+from testimonycoder.cli import code as code_cmd
+from testimonycoder.cli import codebook as codebook_cmd
+from testimonycoder.cli import ingest as ingest_cmd
+
+app = typer.Typer(
+    name="testimonycoder",
+    help="Code testimonies of trafficking survivors against a codebook, offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"testimonycoder {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """testimonycoder: rules + models for coding survivor testimony, with evidence."""
+
+
+app.command("code")(code_cmd.code)
+app.command("ingest")(ingest_cmd.ingest)
+app.add_typer(codebook_cmd.app, name="codebook")

@@ -1,0 +1,117 @@
+"""code_documents(): documents -> spaCy Docs -> rules + context (+ model) -> Coding records.
+
+This is the library entry point behind ``testimonycoder code``. Without a model the coding is
+rules-only: a code is assigned when at least one piece of evidence for it is ``asserted``. With a
+model, rules and model are combined as documented in :mod:`testimonycoder.hybrid`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import TYPE_CHECKING
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from testimonycoder.codebook import Codebook
+from testimonycoder.document import Coding, Document, Evidence, Segment
+from testimonycoder.hybrid import combine, rules_only_scores
+from testimonycoder.pipeline import pipeline_codebook
+
+if TYPE_CHECKING:
+    from testimonycoder.model import TestimonyClassifier
+
+
+def rule_evidence(doc: Doc) -> list[Evidence]:
+    """The evidence tuples written by the codebook component, as :class:`Evidence` records."""
+    text = doc.text
+    return [
+        Evidence(code, start, end, text[start:end], "rules", status, who, rule)
+        for code, start, end, status, who, rule in doc._.evidence
+    ]
+
+
+def _segments(doc: Doc, evidence: list[Evidence]) -> list[Segment]:
+    """Sentences that hold asserted evidence, with the codes found in each."""
+    spans = [(e.start, e.end, e.code) for e in evidence if e.status == "asserted" and "." not in e.code]
+    if not spans:
+        return []
+    out: list[Segment] = []
+    for sent in doc.sents:
+        s, e = sent.start_char, sent.end_char
+        codes = sorted({c for a, b, c in spans if a < e and s < b})
+        if codes:
+            # Trim surrounding whitespace so the segment is the sentence itself.
+            text = doc.text[s:e]
+            lead = len(text) - len(text.lstrip())
+            trail = len(text) - len(text.rstrip())
+            out.append(Segment(s + lead, e - trail, codes))
+    return out
+
+
+def code_docs(
+    docs: list[Doc],
+    ids: list[str],
+    *,
+    codebook: Codebook,
+    model: TestimonyClassifier | None = None,
+) -> list[Coding]:
+    """Code a batch of already-processed spaCy Docs (the model scores the batch at once)."""
+    top = codebook.top_level
+    model_scores = model.score_docs(docs) if model is not None else [None] * len(docs)
+    out = []
+    for doc, doc_id, scored in zip(docs, ids, model_scores, strict=True):
+        evidence = rule_evidence(doc)
+        if scored is None:
+            codes, scores, review, extra = rules_only_scores(evidence, top)
+        else:
+            codes, scores, review, extra = combine(
+                doc, evidence, scored, top, model.thresholds, model.band  # type: ignore[union-attr]
+            )
+        evidence = evidence + extra
+        subcodes = [s for s in doc._.subcodes if s.split(".")[0] in codes]
+        out.append(
+            Coding(
+                id=doc_id,
+                codes=codes,
+                subcodes=subcodes,
+                scores=scores,
+                review=review,
+                codebook=codebook.hash,
+                evidence=evidence,
+                segments=_segments(doc, evidence),
+            )
+        )
+    return out
+
+
+def code_documents(
+    documents: Iterable[Document],
+    *,
+    nlp: Language,
+    model: TestimonyClassifier | None = None,
+    batch_size: int = 64,
+    n_process: int = 1,
+) -> Iterator[Coding]:
+    """Code ``documents`` lazily, in input order.
+
+    Args:
+        documents: the documents to code (any iterable; consumed lazily).
+        nlp: a pipeline from :func:`testimonycoder.pipeline.build_nlp`.
+        model: an optional trained classifier; rules-only when None.
+        batch_size: documents per ``nlp.pipe`` batch and per model call.
+        n_process: worker processes for ``nlp.pipe``.
+    """
+    codebook = pipeline_codebook(nlp)
+    if model is not None:
+        model.check_codebook(codebook)
+    stream = ((d.text, d.id) for d in documents)
+    piped = nlp.pipe(stream, as_tuples=True, batch_size=batch_size, n_process=n_process)
+    while True:
+        chunk = list(islice(piped, batch_size))
+        if not chunk:
+            return
+        docs = [d for d, _ in chunk]
+        ids = [i for _, i in chunk]
+        yield from code_docs(docs, ids, codebook=codebook, model=model)

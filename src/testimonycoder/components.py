@@ -1,0 +1,203 @@
+"""spaCy pipeline components registered by testimonycoder.
+
+* ``testimonycoder_segmenter_v1`` starts a new sentence at every line break, so that speaker turns
+  and headers never share a sentence with the text before them.
+* ``testimonycoder_lemma_case_v1`` gives capitalised tokens the lemma of their lower-case form
+  (the lookup tables are case-sensitive: "Sold" would otherwise stay "Sold").
+* ``testimonycoder_codebook_v1`` applies the codebook rules with context and writes the evidence.
+
+The codebook component writes ``doc.spans["codes"]`` (one span per hit, all statuses, labelled
+with the code), ``doc._.evidence`` (tuples ``(code, start_char, end_char, status, experiencer,
+rule)``, the record of truth that survives multiprocessing), ``doc._.codes`` (asserted
+top-level codes) and ``doc._.subcodes``, and the span extensions ``status``, ``experiencer`` and
+``rule``. Add it to your own pipeline with ``nlp.add_pipe("testimonycoder_codebook_v1",
+config={"codebook": "path/to/codebook.yaml"})``.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from testimonycoder.codebook import Codebook, load_codebook
+from testimonycoder.context import ContextDetector, is_first_person
+from testimonycoder.rules import Hit, RuleSet
+from testimonycoder.turns import TurnFinder
+
+EvidenceTuple = tuple[str, int, int, str, str, str]
+
+_VETO_WINDOW = 5
+
+
+def _span_lookup(field: int):  # type: ignore[no-untyped-def]
+    def getter(span: Span) -> str | None:
+        for ev in span.doc._.evidence:
+            if ev[0] == span.label_ and ev[1] == span.start_char and ev[2] == span.end_char:
+                return str(ev[field])
+        return None
+
+    return getter
+
+
+def _register_extensions() -> None:
+    for name, default in (
+        ("evidence", []),
+        ("codes", []),
+        ("subcodes", []),
+        ("questions", []),
+        ("codebook_hash", None),
+    ):
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default=None if default is None else default.copy())
+    for name, field in (("status", 3), ("experiencer", 4), ("rule", 5)):
+        if not Span.has_extension(name):
+            Span.set_extension(name, getter=_span_lookup(field))
+
+
+_register_extensions()
+
+
+@Language.component("testimonycoder_segmenter_v1")
+def segmenter(doc: Doc) -> Doc:
+    """Force a sentence start after each line break (turns, headers, list items)."""
+    for token in doc[:-1]:
+        if "\n" in token.text or (token.is_space and "\n" in token.whitespace_):
+            doc[token.i + 1].is_sent_start = True
+        elif "\n" in token.whitespace_:
+            doc[token.i + 1].is_sent_start = True
+    return doc
+
+
+@Language.factory("testimonycoder_lemma_case_v1")
+def make_lemma_case(nlp: Language, name: str):  # type: ignore[no-untyped-def]
+    return _LemmaCase(nlp)
+
+
+class _LemmaCase:
+    def __init__(self, nlp: Language) -> None:
+        self._nlp = nlp
+        self._table: dict[str, str] | None = None
+
+    def _lookup(self) -> dict[str, str]:
+        if self._table is None:
+            lemmatizer = self._nlp.get_pipe("lemmatizer")
+            self._table = lemmatizer.lookups.get_table("lemma_lookup")  # type: ignore[attr-defined]
+        assert self._table is not None
+        return self._table
+
+    def __call__(self, doc: Doc) -> Doc:
+        table = self._lookup()
+        for token in doc:
+            if not token.is_lower and token.is_alpha:
+                lower = token.lower_
+                token.lemma_ = table.get(lower, lower)
+        return doc
+
+
+@Language.factory(
+    "testimonycoder_codebook_v1",
+    default_config={"codebook": None},
+    assigns=["doc.spans", "doc._.evidence", "doc._.codes", "doc._.subcodes"],
+)
+def make_codebook_component(nlp: Language, name: str, codebook: str | None):  # type: ignore[no-untyped-def]
+    return CodebookComponent(nlp, load_codebook(codebook))
+
+
+class CodebookComponent:
+    """Applies codebook rules, context and turn detection to a Doc."""
+
+    def __init__(self, nlp: Language, codebook: Codebook) -> None:
+        self.codebook = codebook
+        self._rules = RuleSet(nlp.vocab, codebook, nlp.make_doc, "rules")
+        self._cues = RuleSet(nlp.vocab, codebook, nlp.make_doc, "cues")
+        self._context = ContextDetector(nlp.vocab, codebook, nlp.make_doc)
+        self._turns = TurnFinder(codebook.turns)
+        self._parents = {c.id: c.parent for c in codebook.codes if c.parent}
+        self._cue_scope = {c.id: c.cue_scope for c in codebook.codes}
+        self._hash = codebook.hash
+
+    def __call__(self, doc: Doc) -> Doc:
+        questions = [(t.start, t.end) for t in self._turns.find(doc.text) if t.role == "question"]
+        hits = [h for h in self._rules(doc) if not _in_ranges(doc[h.start].idx, questions)]
+        triggers = self._context.triggers(doc) if hits else []
+        first_person = is_first_person(doc)
+        sent_starts = [s.start for s in doc.sents] if hits else []
+        evidence: list[EvidenceTuple] = []
+        spans: list[Span] = []
+        asserted: list[tuple[Hit, int]] = []
+        for hit in hits:
+            code, rule = self._rules.rules[hit.rule]
+            s_idx = _sentence_index(sent_starts, hit.start)
+            s_start = sent_starts[s_idx]
+            s_end = sent_starts[s_idx + 1] if s_idx + 1 < len(sent_starts) else len(doc)
+            if rule.veto and _vetoed(doc, hit, s_start, s_end, rule.veto):
+                continue
+            status, _ = self._context.status(
+                doc, hit.start, hit.end, s_start, s_end, triggers, frozenset(rule.exempt)
+            )
+            who = self._context.experiencer(doc, hit.start, hit.end, s_start, s_end, first_person)
+            span = doc[hit.start : hit.end]
+            evidence.append((code, span.start_char, span.end_char, status, who, hit.rule))
+            spans.append(Span(doc, hit.start, hit.end, label=code))
+            if status == "asserted":
+                asserted.append((hit, s_idx))
+        subcodes = self._subcodes(doc, asserted, sent_starts, evidence, questions) if asserted else []
+        doc.spans["codes"] = spans
+        doc._.evidence = evidence
+        doc._.codes = sorted({h.code for h, _ in asserted})
+        doc._.subcodes = subcodes
+        doc._.questions = questions
+        doc._.codebook_hash = self._hash
+        return doc
+
+    def _subcodes(
+        self,
+        doc: Doc,
+        asserted: list[tuple[Hit, int]],
+        sent_starts: list[int],
+        evidence: list[EvidenceTuple],
+        questions: list[tuple[int, int]],
+    ) -> list[str]:
+        cues = [c for c in self._cues(doc) if not _in_ranges(doc[c.start].idx, questions)]
+        found: list[str] = []
+        for cue in cues:
+            parent = self._parents.get(cue.code)
+            for hit, s_idx in asserted:
+                if hit.code != parent or cue.code in found:
+                    continue
+                if self._cue_applies(doc, cue, hit, s_idx, sent_starts):
+                    span = doc[hit.start : hit.end]
+                    evidence.append(
+                        (cue.code, span.start_char, span.end_char, "asserted", "self", cue.rule)
+                    )
+                    found.append(cue.code)
+        return sorted(found)
+
+    def _cue_applies(
+        self, doc: Doc, cue: Hit, hit: Hit, s_idx: int, sent_starts: list[int]
+    ) -> bool:
+        prev_start = sent_starts[max(0, s_idx - 1)]
+        s_end = sent_starts[s_idx + 1] if s_idx + 1 < len(sent_starts) else len(doc)
+        if self._cue_scope.get(cue.code) == "agent":
+            if prev_start <= cue.start and cue.end <= hit.end:
+                return True
+            after = doc[hit.end : min(s_end, hit.end + 3)]
+            by = next((t.i for t in after if t.lower_ == "by"), None)
+            return by is not None and by < cue.start <= by + 6
+        return prev_start <= cue.start < s_end
+
+
+def _in_ranges(pos: int, ranges: list[tuple[int, int]]) -> bool:
+    return any(start <= pos < end for start, end in ranges)
+
+
+def _sentence_index(sent_starts: list[int], token_i: int) -> int:
+    return max(0, bisect.bisect_right(sent_starts, token_i) - 1)
+
+
+def _vetoed(doc: Doc, hit: Hit, s_start: int, s_end: int, veto: list[str]) -> bool:
+    window = doc[max(s_start, hit.start - _VETO_WINDOW) : min(s_end, hit.end + _VETO_WINDOW)]
+    text = " " + " ".join(t.lower_ for t in window) + " "
+    return any(f" {v} " in text for v in veto)

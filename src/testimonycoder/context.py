@@ -1,0 +1,163 @@
+"""Status and experiencer of each piece of evidence, in the style of NegEx/ConText.
+
+Triggers, pseudo-triggers and terminators are read from the codebook. A *pre* trigger opens a
+scope forward and a *post* trigger a scope backward. A scope stays inside the sentence (or speaker
+turn), and ends at a terminator ("but", "however", ";") or after the trigger's window of tokens.
+Some statuses cross terminators: in "he wanted me to marry his cousin, but I refused", the refusal
+comes after "but". When several triggers reach a hit, the nearest one wins, then the codebook's
+priority order. Triggers are matched on lower case; each trigger written with "not" is also
+matched in its contracted forms ("did not" also matches "didn't" and "didn’t").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+from spacy.util import filter_spans
+from spacy.vocab import Vocab
+
+from testimonycoder.codebook import Codebook
+
+FIRST_PERSON = frozenset({"i", "me", "my", "myself", "we", "us", "our"})
+_SUBJECT_OF_NOTE = frozenset({"she", "her", "herself"})
+
+
+def normalise(text: str) -> str:
+    """Lower case with straight apostrophes."""
+    return text.lower().replace("’", "'").replace("‘", "'")
+
+
+def variants(phrase: str) -> list[str]:
+    """A trigger phrase and its contracted and curly-apostrophe spellings."""
+    base = normalise(phrase)
+    forms = {base}
+    if " not" in base:
+        contracted = base.replace("will not", "won't").replace("can not", "can't")
+        contracted = contracted.replace(" not", "n't")
+        forms.add(contracted)
+    forms |= {f.replace("'", "’") for f in forms}
+    return sorted(forms)
+
+
+@dataclass(frozen=True, slots=True)
+class _Trigger:
+    start: int
+    end: int
+    status: str
+    direction: str  # "pre" or "post"
+
+
+class ContextDetector:
+    """Assigns a status and an experiencer to token ranges of a Doc."""
+
+    def __init__(self, vocab: Vocab, codebook: Codebook, make_doc) -> None:  # type: ignore[no-untyped-def]
+        ctx = codebook.context
+        self._priority = {s: i for i, s in enumerate(ctx.priority)}
+        self._window = {s: t.window for s, t in ctx.statuses.items()}
+        self._crosses = {s: t.crosses_terminators for s, t in ctx.statuses.items()}
+        self._terminators = frozenset(normalise(t) for t in ctx.terminators)
+        self._triggers = PhraseMatcher(vocab, attr="LOWER")
+        for status, trig in ctx.statuses.items():
+            for direction in ("pre", "post"):
+                phrases = getattr(trig, direction)
+                if phrases:
+                    key = f"{status}|{direction}"
+                    self._triggers.add(key, [make_doc(v) for p in phrases for v in variants(p)])
+        self._pseudo = PhraseMatcher(vocab, attr="LOWER")
+        self._pseudo.add("pseudo", [make_doc(v) for p in ctx.pseudo for v in variants(p)])
+        self._cues = PhraseMatcher(vocab, attr="LOWER")
+        cues = codebook.experiencer
+        for label, phrases in (("self", cues.self_), ("other", cues.other), ("general", cues.general)):
+            if phrases:
+                self._cues.add(label, [make_doc(v) for p in phrases for v in variants(p)])
+
+    def triggers(self, doc: Doc) -> list[_Trigger]:
+        """All context triggers in ``doc`` that are not part of a pseudo-trigger."""
+        pseudo = [(s, e) for _, s, e in self._pseudo(doc)]
+        found = []
+        for match_id, start, end in self._triggers(doc):
+            if any(ps <= start and end <= pe for ps, pe in pseudo):
+                continue
+            status, direction = doc.vocab.strings[match_id].split("|")
+            found.append(_Trigger(start, end, status, direction))
+        return found
+
+    def status(
+        self,
+        doc: Doc,
+        start: int,
+        end: int,
+        sent_start: int,
+        sent_end: int,
+        triggers: list[_Trigger],
+        exempt: frozenset[str] = frozenset(),
+    ) -> tuple[str, int | None]:
+        """Status of tokens ``start:end`` and the token index of the deciding trigger."""
+        best: tuple[int, int, str, int] | None = None
+        for trig in triggers:
+            if trig.status in exempt or trig.start < sent_start or trig.end > sent_end:
+                continue
+            if trig.start < end and start < trig.end:
+                distance = 0  # the trigger overlaps the hit ("would sell")
+                between = range(0)
+            elif trig.direction == "pre" and trig.end <= start:
+                distance = start - trig.end
+                between = range(trig.end, start)
+            elif trig.direction == "post" and trig.start >= end:
+                distance = trig.start - end
+                between = range(end, trig.start)
+            else:
+                continue
+            if distance > self._window[trig.status]:
+                continue
+            if not self._crosses[trig.status] and any(
+                normalise(doc[i].text) in self._terminators for i in between
+            ):
+                continue
+            rank = (distance, self._priority.get(trig.status, 99))
+            if best is None or rank < best[:2]:
+                best = (rank[0], rank[1], trig.status, trig.start)
+        if best is None:
+            return "asserted", None
+        return best[2], best[3]
+
+    def experiencer(
+        self, doc: Doc, start: int, end: int, sent_start: int, sent_end: int, first_person: bool
+    ) -> str:
+        """Whose experience the hit reports: the nearest cue wins, inside the hit first.
+
+        In a text with no first-person pronouns (a third-person case note), "she"/"her" is the
+        subject of the note, which the guidelines code as ``self``.
+        """
+        window = doc[max(sent_start, start - 8) : min(sent_end, end + 6)]
+        matches = [
+            (doc.vocab.strings[m], window.start + s, window.start + e)
+            for m, s, e in self._cues(window)
+        ]
+        spans = filter_spans([doc[s:e] for _, s, e in matches])
+        keep = {(sp.start, sp.end) for sp in spans}
+        best: tuple[int, str, int] | None = None
+        for label, s, e in matches:
+            if (s, e) not in keep:
+                continue
+            if s < end and start < e:
+                distance = 0
+            elif s >= end:
+                distance = s - end + 1
+            else:
+                distance = start - e + 2  # subjects sit before the verb; objects win ties
+            if best is None or distance < best[0]:
+                best = (distance, label, s)
+        if best is None:
+            return "self"
+        _, label, cue_start = best
+        if label == "other" and not first_person and doc[cue_start].lower_ in _SUBJECT_OF_NOTE:
+            return "self"
+        return label
+
+
+def is_first_person(doc: Doc) -> bool:
+    """True when the text is narrated in the first person."""
+    return any(t.lower_ in FIRST_PERSON for t in doc)

@@ -1,0 +1,80 @@
+"""How rules and the model are combined into one decision per code.
+
+Rules-only (no model): a code is assigned when it has at least one ``asserted`` rule evidence; its
+score is 1.0, or 0.5 when the only evidence is hearsay (which is sent to review), else 0.0.
+
+Hybrid (a model is given), for each top-level code ``c`` with calibrated model probability ``p``
+and the model's cross-validated threshold ``t``:
+
+* the code is assigned when ``p >= t``, or when the rules assert it and ``p >= t / 2`` (rules are
+  precise, so they win unless the model is confident they are wrong, e.g. an unseen negation);
+* the score is ``p`` (raised to at least ``t`` when the code is assigned through the rules, so the
+  score and the decision agree);
+* the document goes to review when rules and model disagree about a code, when ``p`` falls in the
+  uncertainty band ``|p - t| < band``, or when there is hearsay evidence;
+* when the model assigns a code that no asserted rule evidence supports, the passage that drove the
+  model's score becomes ``model`` evidence (``evidence.source == "model"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
+
+from testimonycoder.document import Evidence
+
+
+@dataclass(frozen=True, slots=True)
+class DocScores:
+    """A model's scores for one document: per code, and per passage ``(start, end, scores)``."""
+
+    doc: dict[str, float]
+    passages: list[tuple[int, int, dict[str, float]]]
+
+
+def rules_only_scores(
+    evidence: list[Evidence], codes: list[str]
+) -> tuple[list[str], dict[str, float], bool, list[Evidence]]:
+    asserted = {e.code for e in evidence if e.status == "asserted"}
+    hearsay = {e.code for e in evidence if e.status == "hearsay"}
+    scores = {c: 1.0 if c in asserted else 0.5 if c in hearsay else 0.0 for c in codes}
+    chosen = [c for c in codes if c in asserted]
+    return chosen, scores, bool(hearsay), []
+
+
+def combine(
+    doc: Doc,
+    evidence: list[Evidence],
+    scored: DocScores,
+    codes: list[str],
+    thresholds: dict[str, float],
+    band: float,
+) -> tuple[list[str], dict[str, float], bool, list[Evidence]]:
+    asserted = {e.code for e in evidence if e.status == "asserted"}
+    review = any(e.status == "hearsay" for e in evidence)
+    chosen: list[str] = []
+    scores: dict[str, float] = {}
+    extra: list[Evidence] = []
+    for code in codes:
+        p = scored.doc.get(code, 0.0)
+        t = thresholds.get(code, 0.5)
+        by_model = p >= t
+        by_rules = code in asserted
+        assigned = by_model or (by_rules and p >= t / 2)
+        if by_model != by_rules or abs(p - t) < band:
+            review = True
+        scores[code] = max(p, t) if assigned else p
+        if assigned:
+            chosen.append(code)
+        if assigned and not by_rules:
+            best = max(scored.passages, key=lambda ps: ps[2].get(code, 0.0), default=None)
+            if best is not None:
+                start, end, pscores = best
+                extra.append(
+                    Evidence(
+                        code, start, end, doc.text[start:end], "model", "asserted",
+                        "self", None, pscores.get(code, 0.0),
+                    )
+                )
+    return chosen, scores, review, extra

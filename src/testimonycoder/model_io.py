@@ -1,0 +1,42 @@
+"""Finding the model to use: an explicit directory, the bundled default, or none (rules only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from testimonycoder.codebook import Codebook
+from testimonycoder.errors import ModelError
+
+if TYPE_CHECKING:
+    from testimonycoder.model import TestimonyClassifier
+
+MODEL_FILE = "model.skops"
+
+
+def resolve_model(
+    model_dir: Path | None, codebook: Codebook, *, use_model: bool = True
+) -> TestimonyClassifier | None:
+    """Load ``model_dir``, else the bundled default if it exists and fits the codebook."""
+    if not use_model:
+        return None
+    from testimonycoder.resources import default_model_dir
+
+    if model_dir is None:
+        default = default_model_dir()
+        if not (default / MODEL_FILE).exists():
+            return None
+        from testimonycoder.model import load_model
+
+        model = load_model(default)
+        if model.codebook_hash != codebook.hash:
+            # A custom codebook with the bundled model: fall back to rules rather than refuse.
+            return None
+        return model
+    if not (model_dir / MODEL_FILE).exists():
+        raise ModelError(f"{model_dir}: no {MODEL_FILE} in this folder; train one with 'train'")
+    from testimonycoder.model import load_model
+
+    model = load_model(model_dir)
+    model.check_codebook(codebook)
+    return model
