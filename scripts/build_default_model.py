@@ -31,8 +31,14 @@ OUT = ROOT / "models" / "default"
 
 def main() -> int:
     start = time.perf_counter()
-    result = train_to_dir(ROOT / "corpus", OUT, name="testimonycoder-default",
-                          test_data=ROOT / "corpus", force=True, progress=print)
+    result = train_to_dir(
+        ROOT / "corpus",
+        OUT,
+        name="testimonycoder-default",
+        test_data=ROOT / "corpus",
+        force=True,
+        progress=print,
+    )
     train_seconds = time.perf_counter() - start
     codebook = load_codebook()
     codes = codebook.top_level

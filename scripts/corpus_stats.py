@@ -65,7 +65,9 @@ def stats() -> str:
         "Spans by experiencer: " + ", ".join(f"{k} {v}" for k, v in sorted(experiencer.items()))
     )
     out.append("")
-    out.append("Documents by sub-code: " + ", ".join(f"{k} {v}" for k, v in sorted(subcodes.items())))
+    out.append(
+        "Documents by sub-code: " + ", ".join(f"{k} {v}" for k, v in sorted(subcodes.items()))
+    )
     return "\n".join(out) + "\n"
 
 

@@ -14,10 +14,19 @@ MINIMAL = {
     "name": "tiny",
     "version": "1",
     "codes": [
-        {"id": "sale", "name": "Sale", "definition": "a person was sold",
-         "rules": [{"id": "sale.sold", "pattern": [{"LEMMA": "sell"}, {"LOWER": "me"}]}]},
-        {"id": "sale.broker", "name": "By broker", "definition": "d", "parent": "sale",
-         "cues": [{"id": "cue.broker", "terms": ["broker"]}]},
+        {
+            "id": "sale",
+            "name": "Sale",
+            "definition": "a person was sold",
+            "rules": [{"id": "sale.sold", "pattern": [{"LEMMA": "sell"}, {"LOWER": "me"}]}],
+        },
+        {
+            "id": "sale.broker",
+            "name": "By broker",
+            "definition": "d",
+            "parent": "sale",
+            "cues": [{"id": "cue.broker", "terms": ["broker"]}],
+        },
     ],
     "context": {"statuses": {"negated": {"pre": ["not", "never"]}}},
 }
@@ -39,10 +48,22 @@ def _mutate(fn):  # type: ignore[no-untyped-def]
 
 def test_bundled_codebook_is_valid() -> None:
     book = load_codebook()
-    assert book.top_level == ["coercion", "abduction", "sale", "prostitution", "cybersex",
-                              "forced_marriage"]
-    assert set(book.subcodes) == {"coercion.north_korea", "coercion.china", "abduction.china",
-                                  "sale.broker", "sale.police_official", "sale.citizen"}
+    assert book.top_level == [
+        "coercion",
+        "abduction",
+        "sale",
+        "prostitution",
+        "cybersex",
+        "forced_marriage",
+    ]
+    assert set(book.subcodes) == {
+        "coercion.north_korea",
+        "coercion.china",
+        "abduction.china",
+        "sale.broker",
+        "sale.police_official",
+        "sale.citizen",
+    }
     assert len(book.hash) == 16
 
 
@@ -59,23 +80,38 @@ def test_hash_ignores_formatting(tmp_path: Path) -> None:
 
 
 BAD = [
-    (lambda d: d["codes"][0]["rules"][0].update({"lema": "x"}),
-     "[codes -> 0 -> rules -> 0] unknown key 'lema'"),
-    (lambda d: d["codes"][0]["rules"][0]["pattern"][0].update({"LEMA": "sell"}),
-     "unknown key 'LEMA'"),
-    (lambda d: d["codes"][0]["rules"][0].update({"pattern": [{"LOWER": {"INN": ["a"]}}]}),
-     "[codes -> 0 -> rules -> 0 -> pattern] invalid spaCy pattern"),
-    (lambda d: d["codes"][1].update({"parent": "nothing"}),
-     "names parent 'nothing', which is not a code"),
+    (
+        lambda d: d["codes"][0]["rules"][0].update({"lema": "x"}),
+        "[codes -> 0 -> rules -> 0] unknown key 'lema'",
+    ),
+    (
+        lambda d: d["codes"][0]["rules"][0]["pattern"][0].update({"LEMA": "sell"}),
+        "unknown key 'LEMA'",
+    ),
+    (
+        lambda d: d["codes"][0]["rules"][0].update({"pattern": [{"LOWER": {"INN": ["a"]}}]}),
+        "[codes -> 0 -> rules -> 0 -> pattern] invalid spaCy pattern",
+    ),
+    (
+        lambda d: d["codes"][1].update({"parent": "nothing"}),
+        "names parent 'nothing', which is not a code",
+    ),
     (lambda d: d["codes"].append(dict(d["codes"][0])), "duplicate code id 'sale'"),
     (lambda d: d["codes"][0].update({"colour": "red"}), "[codes -> 0 -> colour]"),
     (lambda d: d["codes"][0].update({"id": "Sale Code"}), "[codes -> 0 -> id]"),
     (lambda d: d.pop("codes"), "missing key 'codes'"),
-    (lambda d: d["context"]["statuses"].update({"maybe": {"pre": ["x"]}}), "unknown status 'maybe'"),
-    (lambda d: d["codes"][0]["rules"][0].update({"terms": ["x"]}),
-     "give exactly one of 'pattern' or 'terms'"),
-    (lambda d: d["codes"][1]["cues"].append({"id": "sale.sold", "terms": ["y"]}),
-     "duplicate rule id 'sale.sold'"),
+    (
+        lambda d: d["context"]["statuses"].update({"maybe": {"pre": ["x"]}}),
+        "unknown status 'maybe'",
+    ),
+    (
+        lambda d: d["codes"][0]["rules"][0].update({"terms": ["x"]}),
+        "give exactly one of 'pattern' or 'terms'",
+    ),
+    (
+        lambda d: d["codes"][1]["cues"].append({"id": "sale.sold", "terms": ["y"]}),
+        "duplicate rule id 'sale.sold'",
+    ),
     (lambda d: d.update({"extra": 1}), "unknown key 'extra'"),
 ]
 
@@ -98,7 +134,7 @@ def test_bad_codebooks(tmp_path: Path, mutate, message: str) -> None:  # type: i
     ],
 )
 def test_bad_yaml(tmp_path: Path, content: str, message: str) -> None:
-    with pytest.raises(CodebookError, match="codebook.yaml") as err:
+    with pytest.raises(CodebookError, match=r"codebook\.yaml") as err:
         load_codebook(_write(tmp_path, content))
     assert message in str(err.value)
 
@@ -109,8 +145,8 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_unquoted_on_off_hint(tmp_path: Path) -> None:
-    text = yaml.safe_dump(MINIMAL).replace("LOWER: me", "LOWER: {IN: [me, on]}").replace(
-        "'on'", "on"
+    text = (
+        yaml.safe_dump(MINIMAL).replace("LOWER: me", "LOWER: {IN: [me, on]}").replace("'on'", "on")
     )
     path = tmp_path / "codebook.yaml"
     path.write_text(text.replace("{IN: [me, 'on']}", "{IN: [me, on]}"), encoding="utf-8")

@@ -18,10 +18,18 @@ CASES = [
     ("I was kidnapped near the river in Tumen.", "abduction", "asserted"),
     ("The madam made us see men every night at the karaoke bar.", "prostitution", "asserted"),
     ("For two years I was kept in a brothel in Yanji.", "prostitution", "asserted"),
-    ("We sat in front of the webcam for customers who logged in from Korea.", "cybersex", "asserted"),
+    (
+        "We sat in front of the webcam for customers who logged in from Korea.",
+        "cybersex",
+        "asserted",
+    ),
     ("I was sold as a wife to a farmer in Heilongjiang.", "forced_marriage", "asserted"),
     ("His mother watched me all day and never let me out.", "forced_marriage", "asserted"),
-    ("A woman said I could earn good money in a restaurant in China. It was a trick.", "coercion", "asserted"),
+    (
+        "A woman said I could earn good money in a restaurant in China. It was a trick.",
+        "coercion",
+        "asserted",
+    ),
     ("He promised to take me to South Korea.", "coercion", "asserted"),
     ("He said he would report me to the police if I did not go with him.", "coercion", "asserted"),
     ("I didn't know then that he had sold me.", "sale", "asserted"),
@@ -33,10 +41,18 @@ CASES = [
     ("I wasn't sold to anyone.", "sale", "negated"),
     ("She did not work in front of a webcam.", "cybersex", "negated"),
     # refused
-    ("My employer kept pushing me to become his cousin's wife, but I said no every time.", "forced_marriage", "refused"),
+    (
+        "My employer kept pushing me to become his cousin's wife, but I said no every time.",
+        "forced_marriage",
+        "refused",
+    ),
     ("I refused to work in the karaoke bar.", "prostitution", "refused"),
     ("The boss wanted me to sit in front of the webcam, but I refused.", "cybersex", "refused"),
-    ("He asked me to marry his brother as his wife, but I did not agree.", "forced_marriage", "refused"),
+    (
+        "He asked me to marry his brother as his wife, but I did not agree.",
+        "forced_marriage",
+        "refused",
+    ),
     # threatened
     ("They threatened to sell her to a brothel.", "prostitution", "threatened"),
     ("They threatened to sell her to a brothel.", "sale", "threatened"),
@@ -47,7 +63,11 @@ CASES = [
     ("They tried to sell me in Yanji, but nobody wanted to pay.", "sale", "attempted"),
     ("Two men almost kidnapped me at the market.", "abduction", "attempted"),
     # hypothetical
-    ("People say the wives had it easier because they avoided the brothels.", "prostitution", "hypothetical"),
+    (
+        "People say the wives had it easier because they avoided the brothels.",
+        "prostitution",
+        "hypothetical",
+    ),
     ("If I had stayed, I would have been sold.", "sale", "hypothetical"),
     ("I was afraid that they would sell me to a farmer.", "sale", "hypothetical"),
     ("I was lucky to avoid the brothels.", "prostitution", "hypothetical"),
@@ -60,8 +80,16 @@ CASES = [
     ("I sold fish at the market.", "sale", "none"),
     ("Her parents sold the house to pay the smuggler.", "sale", "none"),
     ("My husband stayed behind in North Korea.", "forced_marriage", "none"),
-    ("Interviewer: Were you ever sold?\nRespondent: I went to the market every day.", "sale", "none"),
-    ("Q: Did they make you work at a karaoke bar?\nA: I cleaned the kitchen.", "prostitution", "none"),
+    (
+        "Interviewer: Were you ever sold?\nRespondent: I went to the market every day.",
+        "sale",
+        "none",
+    ),
+    (
+        "Q: Did they make you work at a karaoke bar?\nA: I cleaned the kitchen.",
+        "prostitution",
+        "none",
+    ),
 ]
 
 
@@ -78,13 +106,21 @@ def test_status(code_text, text: str, code: str, status: str) -> None:  # type: 
         assert code in doc._.codes
     else:
         assert code not in doc._.codes
-        assert status in {ev[3] for ev in found}, [(doc.text[e[1]:e[2]], e[3]) for e in found]
+        assert status in {ev[3] for ev in found}, [(doc.text[e[1] : e[2]], e[3]) for e in found]
 
 
 def test_table_covers_every_status() -> None:
     statuses = {s for _, _, s in CASES}
-    assert {"asserted", "negated", "refused", "threatened", "attempted", "hypothetical",
-            "hearsay", "none"} <= statuses
+    assert {
+        "asserted",
+        "negated",
+        "refused",
+        "threatened",
+        "attempted",
+        "hypothetical",
+        "hearsay",
+        "none",
+    } <= statuses
     assert len(CASES) >= 40
 
 

@@ -28,7 +28,7 @@ def test_records_are_valid(corpus) -> None:  # type: ignore[no-untyped-def]
     book = load_codebook()
     top, subs = set(book.top_level), set(book.subcodes)
     seen = set()
-    for split, docs in corpus.items():
+    for _split, docs in corpus.items():
         for d in docs:
             assert set(d) == {"id", "text", "codes", "subcodes", "spans", "genre", "source"}
             assert d["id"] not in seen, d["id"]
@@ -51,7 +51,8 @@ def test_minimums(corpus) -> None:  # type: ignore[no-untyped-def]
     for code in load_codebook().top_level:
         assert sum(code in d["codes"] for d in docs) >= 80, code
     near_miss = [
-        d for d in docs
+        d
+        for d in docs
         if any(s["status"] != "asserted" for s in d["spans"]) and len(d["codes"]) < 6
     ]
     assert len(near_miss) >= 200
@@ -73,7 +74,7 @@ def test_no_near_duplicates_across_or_within_splits(corpus) -> None:  # type: ig
     for i, (_, _, sh) in enumerate(docs):
         for g in sh:
             index.setdefault(g, []).append(i)
-    for i, (split, doc_id, sh) in enumerate(docs):
+    for i, (_split, doc_id, sh) in enumerate(docs):
         counts: dict[int, int] = {}
         for g in sh:
             for j in index[g]:
@@ -86,7 +87,9 @@ def test_no_near_duplicates_across_or_within_splits(corpus) -> None:  # type: ig
 
 def test_test_split_is_the_independent_author(corpus) -> None:  # type: ignore[no-untyped-def]
     assert {d["source"] for d in corpus["test"]} == {"synthetic:test_d"}
-    assert "synthetic:test_d" not in {d["source"] for s in ("train", "validation") for d in corpus[s]}
+    assert "synthetic:test_d" not in {
+        d["source"] for s in ("train", "validation") for d in corpus[s]
+    }
 
 
 def test_load_dataset_offline(root: Path) -> None:
@@ -95,15 +98,21 @@ def test_load_dataset_offline(root: Path) -> None:
         "from datasets import load_dataset; d = load_dataset('corpus');"
         "import json; print(json.dumps({k: len(v) for k, v in d.items()}))"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
     counts = json.loads(out.stdout.strip().splitlines()[-1])
     assert set(counts) == set(SPLITS) and counts["test"] > 0
 
 
 def test_datasheet_numbers_are_what_the_script_prints(root: Path) -> None:
-    out = subprocess.run([sys.executable, "scripts/corpus_stats.py"], cwd=root,
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "scripts/corpus_stats.py"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     card = (root / "corpus/README.md").read_text(encoding="utf-8")
     block = card.split("<!-- stats -->")[1].split("<!-- /stats -->")[0]
     assert block.strip() == out.strip()

@@ -107,7 +107,7 @@ def test_other_codebook_is_refused(tmp_path: Path, small) -> None:  # type: igno
 def test_missing_manifest(tmp_path: Path, small) -> None:  # type: ignore[no-untyped-def]
     save_model(small.model, tmp_path, metadata={"codebook": "x"})
     (tmp_path / "manifest.json").unlink()
-    with pytest.raises(ModelError, match="manifest.json"):
+    with pytest.raises(ModelError, match=r"manifest\.json"):
         load_model(tmp_path)
 
 
@@ -119,8 +119,12 @@ def test_estimator_contract(nlp) -> None:  # type: ignore[no-untyped-def]
     assert clone(est).get_params()["C"] == 2.0
     with pytest.raises(NotFittedError):
         est.predict([nlp("text")])
-    docs = [nlp("The broker sold me."), nlp("I sold fish."), nlp("They sold her."),
-            nlp("We ate rice.")]
+    docs = [
+        nlp("The broker sold me."),
+        nlp("I sold fish."),
+        nlp("They sold her."),
+        nlp("We ate rice."),
+    ]
     fitted = est.fit(docs, np.array([[1], [0], [1], [0]]))
     assert fitted is est and est.predict(docs).shape == (4, 1)
 

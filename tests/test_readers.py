@@ -35,7 +35,7 @@ def test_zero_byte_txt_skipped_with_warning(tmp_path: Path) -> None:
 def test_bom_and_crlf_kept_as_read(tmp_path: Path) -> None:
     path = tmp_path / "x.txt"
     path.write_bytes("\ufeffLine one.\r\nLine two.".encode())
-    [(doc_id, text)] = _ids([path])
+    [(_doc_id, text)] = _ids([path])
     assert text == "Line one.\r\nLine two." and text.index("two") == 16
 
 
@@ -76,7 +76,9 @@ def test_csv_missing_text_column_lists_columns(tmp_path: Path) -> None:
 
 def test_malformed_jsonl_line(tmp_path: Path) -> None:
     path = tmp_path / "d.jsonl"
-    path.write_text('{"id": "a", "text": "x"}\n{broken\n{"id": "b", "text": "y"}\n', encoding="utf-8")
+    path.write_text(
+        '{"id": "a", "text": "x"}\n{broken\n{"id": "b", "text": "y"}\n', encoding="utf-8"
+    )
     with pytest.raises(InputError, match=r"d.jsonl:2: malformed JSON line"):
         _ids([path])
     warnings: list[str] = []

@@ -8,12 +8,29 @@ tool would code the corpus.
 from __future__ import annotations
 
 KEYWORDS: dict[str, tuple[str, ...]] = {
-    "coercion": ("promise", "deceiv", "trick", "lied", "persuad", "job offer", "offered me",
-                 "false"),
+    "coercion": (
+        "promise",
+        "deceiv",
+        "trick",
+        "lied",
+        "persuad",
+        "job offer",
+        "offered me",
+        "false",
+    ),
     "abduction": ("kidnap", "abduct", "grabbed", "snatch", "dragged", "by force"),
     "sale": ("sold", "bought", "sell ", "buy ", "price", "yuan", "paid for"),
-    "prostitution": ("brothel", "prostitut", "madam", "pimp", "karaoke", "sauna", "massage",
-                     "customers", "clients"),
+    "prostitution": (
+        "brothel",
+        "prostitut",
+        "madam",
+        "pimp",
+        "karaoke",
+        "sauna",
+        "massage",
+        "customers",
+        "clients",
+    ),
     "cybersex": ("webcam", "camera", "cybersex", "video chat", "online", "computer", "live stream"),
     "forced_marriage": ("wife", "husband", "married", "marriage", "bride"),
 }

@@ -25,6 +25,12 @@ def test_ingest_sample(root: Path, tmp_path: Path) -> None:
 
 def test_ingest_wrong_extension(root: Path, tmp_path: Path) -> None:
     result = runner.invoke(
-        app, ["ingest", str(root / "corpus/samples/report_excerpt.txt"), "--out", str(tmp_path / "x.csv")]
+        app,
+        [
+            "ingest",
+            str(root / "corpus/samples/report_excerpt.txt"),
+            "--out",
+            str(tmp_path / "x.csv"),
+        ],
     )
     assert result.exit_code == 1 and "jsonl" in result.output
