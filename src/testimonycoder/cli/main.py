@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from testimonycoder import __version__
+from testimonycoder.cli import audit as audit_cmd
 from testimonycoder.cli import code as code_cmd
 from testimonycoder.cli import codebook as codebook_cmd
 from testimonycoder.cli import ingest as ingest_cmd
@@ -36,3 +37,4 @@ def main(
 app.command("code")(code_cmd.code)
 app.command("ingest")(ingest_cmd.ingest)
 app.add_typer(codebook_cmd.app, name="codebook")
+app.add_typer(audit_cmd.app, name="audit")
