@@ -38,7 +38,7 @@ text-align:right}th{background:#f6f6f6}td.l,th.l{text-align:left}
 padding:.5em;margin-top:.4em;border-left:3px solid #ddd}
 mark{padding:0 1px;border-radius:2px;color:inherit}.legend span{display:inline-block;
 padding:0 .5em;margin-right:.6em;border-radius:3px}
-svg text{font:12px system-ui,sans-serif}.note{color:#666;font-size:.9em}
+.scroll{overflow-x:auto}svg text{font:12px system-ui,sans-serif}.note{color:#666;font-size:.9em}
 """
 
 SCRIPT = """
@@ -228,7 +228,7 @@ def _agreement_table(agreement: pd.DataFrame) -> str:
             else:
                 cells.append(f"<td>{_fmt(float(value))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<table id="agreement"><tr>{head}</tr>{"".join(body)}</table>'
+    return f'<div class="scroll"><table id="agreement"><tr>{head}</tr>{"".join(body)}</table></div>'
 
 
 def _disagreement_list(

@@ -100,7 +100,9 @@ def run(
     console.print(f"{len(result.disagreements)} disagreements (document level)")
     if result.label_errors is not None:
         console.print(f"{len(result.label_errors)} likely label errors")
-    if result.adjudication is not None:
+    if result.adjudication is not None and result.adjudication.empty:
+        console.print("the human coders agree everywhere: adjudication.csv has nothing to decide")
+    elif result.adjudication is not None:
         console.print(
             f"{len(result.adjudication)} rows to decide in {out / 'adjudication.csv'}; then run "
             f"'testimonycoder audit resolve {out / 'adjudication.csv'} --out gold.jsonl'"
