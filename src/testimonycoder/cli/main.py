@@ -8,7 +8,9 @@ from testimonycoder import __version__
 from testimonycoder.cli import audit as audit_cmd
 from testimonycoder.cli import code as code_cmd
 from testimonycoder.cli import codebook as codebook_cmd
+from testimonycoder.cli import evaluate as evaluate_cmd
 from testimonycoder.cli import ingest as ingest_cmd
+from testimonycoder.cli import train as train_cmd
 
 app = typer.Typer(
     name="testimonycoder",
@@ -36,5 +38,7 @@ def main(
 
 app.command("code")(code_cmd.code)
 app.command("ingest")(ingest_cmd.ingest)
+app.command("train")(train_cmd.train)
+app.command("evaluate")(evaluate_cmd.evaluate)
 app.add_typer(codebook_cmd.app, name="codebook")
 app.add_typer(audit_cmd.app, name="audit")
