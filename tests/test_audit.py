@@ -312,3 +312,28 @@ def test_read_corpus_and_per_coder_files(tmp_path: Path) -> None:
     assert labels.loc[("sale", "b")].tolist() == [0.0, 0.0]
     assert labels.loc[("sale.broker", "a")].tolist() == [1.0, 0.0]
     assert labels.loc[("sale", "a")].tolist() == [1.0, 1.0]
+
+
+def test_other_formats_go_through_load_annotated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+    import types
+
+    def load_annotated(path, *, codebook, code_map=None):  # type: ignore[no-untyped-def]
+        texts = {"a": "They sold me.", "b": "Nothing happened."}
+        rows = [{"doc_id": "a", "coder": "ann", "code": "sale", "start": 5, "end": 9}]
+        rows.append({"doc_id": "b", "coder": "bo", "code": "sale", "start": 0, "end": 4})
+        return texts, pd.DataFrame(rows)
+
+    fake = types.ModuleType("testimonycoder.io.annotations")
+    fake.load_annotated = load_annotated  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "testimonycoder.io.annotations", fake)
+    project = tmp_path / "p.qdpx"
+    project.write_bytes(b"PK")
+    long, texts = read_annotations([project])
+    assert set(texts) == {"a", "b"}
+    # every coder of the project read every document: no-code documents are absent, not missing
+    labels = document_labels(long)
+    assert labels.loc[("sale", "a")].tolist() == [1.0, 0.0]
+    assert labels.loc[("sale", "b")].tolist() == [0.0, 1.0]

@@ -144,10 +144,7 @@ def test_audit_to_gold_flow(files: dict[str, Path], tmp_path: Path) -> None:
     }  # fmt: skip
     assert records["d1"]["spans"] == [{"start": 5, "end": 20, "code": "sale", "status": "asserted"}]
     assert records["d2"]["text"] == TEXTS["d2"]
-    if not _has_command("train"):
-        pytest.skip("the train command is not registered in this tree")
-    trained = runner.invoke(app, ["train", str(gold), "--out", str(tmp_path / "model")])
-    assert trained.exit_code == 0, trained.output
+    # (train on a real gold set: test_double_coded_subset_flow; four documents are too few)
 
 
 def test_label_errors_use_out_of_fold_scores(
@@ -247,3 +244,4 @@ def test_double_coded_subset_flow(tmp_path: Path) -> None:
         pytest.skip("the train command is not registered in this tree")
     trained = runner.invoke(app, ["train", str(gold), "--out", str(tmp_path / "model")])
     assert trained.exit_code == 0, trained.output
+    assert (tmp_path / "model" / "model.skops").exists()

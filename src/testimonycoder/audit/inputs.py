@@ -5,8 +5,9 @@ Accepted annotation files:
 * long-format ``.csv`` or ``.jsonl`` (``doc_id, coder, code[, start, end, status, experiencer]``);
 * corpus-style ``.jsonl`` (records ``{id, codes, subcodes, spans, [text]}``, as in ``corpus/`` and
   the ``gold.jsonl`` written by ``audit resolve``): one coder per file;
-* any other format (``.qdpx`` ...) through :func:`testimonycoder.io.annotations.load_annotated`
-  when that module is installed.
+* any other format (``.qdpx``, Label Studio, doccano ...) through
+  :func:`testimonycoder.io.annotations.load_annotated` when that module is installed; every coder
+  of such a file is taken to have coded all its documents (see :func:`with_full_coverage`).
 
 A file given as ``--coder NAME=PATH`` holds one coder's annotations: its rows get coder ``NAME``.
 A corpus-style file given without a name is named after its file stem.
@@ -129,7 +130,26 @@ def _read_other(
     texts, df = load_annotated(path, codebook=book)
     if coder is not None:
         df = df.assign(coder=coder)
-    return df, dict(texts)
+    return with_full_coverage(df, texts), dict(texts)
+
+
+def with_full_coverage(df: pd.DataFrame, texts: dict[str, str]) -> pd.DataFrame:
+    """Mark every coder of a project as having read every document of it.
+
+    A QDA project records coded passages, not which documents a coder read, so (as NVivo's
+    coding comparison does) every coder in the file is taken to have coded every document in
+    it: a document without a coder's codes is *absent* for that coder, not missing.
+    """
+    if df.empty:
+        return df
+    have = set(zip(df["doc_id"].astype(str), df["coder"].astype(str), strict=True))
+    extra = [
+        {"doc_id": doc_id, "coder": name, "code": ""}
+        for name in dict.fromkeys(df["coder"].astype(str))
+        for doc_id in texts
+        if (doc_id, name) not in have
+    ]
+    return pd.concat([df, pd.DataFrame(extra)], ignore_index=True) if extra else df
 
 
 def read_annotations(

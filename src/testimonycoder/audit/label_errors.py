@@ -114,13 +114,14 @@ def find_label_errors(
     """Likely label errors of each coder's document-level labels (top-level codes).
 
     Out-of-fold probabilities come from :func:`testimonycoder.training.out_of_fold_scores`
-    trained on that coder's own labels, then :func:`rank_label_errors` ranks them.
+    trained on that coder's own labels, then :func:`rank_label_errors` ranks them. Coders whose
+    labels are identical are checked once; their names are joined with ``;`` in ``coder``.
 
     Raises:
         TestimonyCoderError: the training module is not available, or a document has no text.
     """
     try:
-        from testimonycoder.training import out_of_fold_scores  # type: ignore[attr-defined,unused-ignore]
+        from testimonycoder.training import out_of_fold_scores
     except ImportError:
         raise TestimonyCoderError(
             "likely label errors need testimonycoder.training.out_of_fold_scores, which this "
@@ -128,20 +129,31 @@ def find_label_errors(
         ) from None
     df = normalise_annotations(annotations)
     codes = codes or [c for c in codes_of(df) if "." not in c]
-    frames = []
+    # Coders with identical labels share one out-of-fold run (and one row per label).
+    groups: dict[tuple[tuple[str, ...], bytes], list[str]] = {}
+    matrices: dict[tuple[tuple[str, ...], bytes], np.ndarray] = {}
     for coder in coders or coders_of(df):
         doc_ids, labels = label_matrix(df, coder, codes)
+        key = (tuple(doc_ids), labels.tobytes())
+        groups.setdefault(key, []).append(coder)
+        matrices[key] = labels
+    frames = []
+    for key, names in groups.items():
+        doc_ids, labels = list(key[0]), matrices[key]
         lacking = [d for d in doc_ids if d not in texts]
         if lacking:
             raise TestimonyCoderError(
                 f"document '{lacking[0]}' has no text; pass --texts to find label errors"
             )
         probs = out_of_fold_scores(
-            [texts[d] for d in doc_ids], labels, codes=codes, codebook_path=codebook_path,
+            [texts[d] for d in doc_ids], labels, codes=codes,
+            codebook_path=str(codebook_path) if codebook_path else None,
             folds=folds, seed=seed,
         )  # fmt: skip
         frames.append(
-            rank_label_errors(labels, np.asarray(probs), doc_ids=doc_ids, codes=codes, coder=coder)
+            rank_label_errors(
+                labels, np.asarray(probs), doc_ids=doc_ids, codes=codes, coder=";".join(names)
+            )
         )
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     out = out.sort_values(["label_quality", "coder", "doc_id", "code"], kind="stable")
