@@ -28,7 +28,6 @@ from testimonycoder.turns import TurnFinder
 
 EvidenceTuple = tuple[str, int, int, str, str, str]
 
-_VETO_WINDOW = 5
 
 
 def _span_lookup(field: int):  # type: ignore[no-untyped-def]
@@ -198,6 +197,7 @@ def _sentence_index(sent_starts: list[int], token_i: int) -> int:
 
 
 def _vetoed(doc: Doc, hit: Hit, s_start: int, s_end: int, veto: list[str]) -> bool:
-    window = doc[max(s_start, hit.start - _VETO_WINDOW) : min(s_end, hit.end + _VETO_WINDOW)]
+    """True when a veto word or phrase occurs in the hit's sentence (e.g. "sold fish")."""
+    window = doc[s_start:s_end]
     text = " " + " ".join(t.lower_ for t in window) + " "
     return any(f" {v} " in text for v in veto)

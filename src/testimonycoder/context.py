@@ -4,8 +4,8 @@ Triggers, pseudo-triggers and terminators are read from the codebook. A *pre* tr
 scope forward and a *post* trigger a scope backward. A scope stays inside the sentence (or speaker
 turn), and ends at a terminator ("but", "however", ";") or after the trigger's window of tokens.
 Some statuses cross terminators: in "he wanted me to marry his cousin, but I refused", the refusal
-comes after "but". When several triggers reach a hit, the nearest one wins, then the codebook's
-priority order. Triggers are matched on lower case; each trigger written with "not" is also
+comes after "but". When several triggers reach a hit, the codebook's priority order decides
+(negated before refused before attempted ...), then the nearest trigger. Triggers are matched on lower case; each trigger written with "not" is also
 matched in its contracted forms ("did not" also matches "didn't" and "didn’t").
 """
 
@@ -116,7 +116,7 @@ class ContextDetector:
                 normalise(doc[i].text) in self._terminators for i in between
             ):
                 continue
-            rank = (distance, self._priority.get(trig.status, 99))
+            rank = (self._priority.get(trig.status, 99), distance)
             if best is None or rank < best[:2]:
                 best = (rank[0], rank[1], trig.status, trig.start)
         if best is None:
