@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from testimonycoder import __version__
+from testimonycoder.cli import audit as audit_cmd
 from testimonycoder.cli import code as code_cmd
 from testimonycoder.cli import codebook as codebook_cmd
 from testimonycoder.cli import evaluate as evaluate_cmd
@@ -40,3 +41,4 @@ app.command("ingest")(ingest_cmd.ingest)
 app.command("train")(train_cmd.train)
 app.command("evaluate")(evaluate_cmd.evaluate)
 app.add_typer(codebook_cmd.app, name="codebook")
+app.add_typer(audit_cmd.app, name="audit")
