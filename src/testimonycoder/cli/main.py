@@ -7,6 +7,7 @@ import typer
 from testimonycoder import __version__
 from testimonycoder.cli import code as code_cmd
 from testimonycoder.cli import codebook as codebook_cmd
+from testimonycoder.cli import export as export_cmd
 from testimonycoder.cli import ingest as ingest_cmd
 
 app = typer.Typer(
@@ -35,4 +36,5 @@ def main(
 
 app.command("code")(code_cmd.code)
 app.command("ingest")(ingest_cmd.ingest)
+app.command("export")(export_cmd.export)
 app.add_typer(codebook_cmd.app, name="codebook")
