@@ -36,9 +36,20 @@ def _coded() -> tuple[list[Document], list[Coding]]:
     t2 = "\ufeffShe said she would find me a job in a restaurant."
     docs = [Document("d1", t1), Document("d2", t2)]
     codings = [
-        Coding("d1", ["sale"], ["sale.broker"], {"sale": 1.0}, False, "x",
-               [_ev("sale", t1, "sold me"), _ev("abduction", t1, "kidnapped", "negated"),
-                _ev("sale.broker", t1, "he sold me again")], []),
+        Coding(
+            "d1",
+            ["sale"],
+            ["sale.broker"],
+            {"sale": 1.0},
+            False,
+            "x",
+            [
+                _ev("sale", t1, "sold me"),
+                _ev("abduction", t1, "kidnapped", "negated"),
+                _ev("sale.broker", t1, "he sold me again"),
+            ],
+            [],
+        ),
         Coding("d2", ["coercion"], [], {"coercion": 0.6}, True, "x", [], []),
     ]
     return docs, codings
@@ -74,8 +85,10 @@ def test_project_validates_and_is_byte_identical(tmp_path: Path, project_schema)
     assert sources[1]["Coding"][0]["CodeRef"]["@targetGUID"]
     assert doc["Sets"]["Set"][0]["MemberSource"][0]["@targetGUID"] == sources[1]["@guid"]
     codes = doc["CodeBook"]["Codes"]["Code"]
-    assert [c["@name"] for c in codes[0]["Code"]] == ["Coercion in North Korea",
-                                                       "Coercion in China"]
+    assert [c["@name"] for c in codes[0]["Code"]] == [
+        "Coercion in North Korea",
+        "Coercion in China",
+    ]
 
 
 def test_codebook_qdc_validates(tmp_path: Path, codebook_schema) -> None:

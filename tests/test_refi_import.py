@@ -127,12 +127,15 @@ def test_hand_made_project_two_users_crlf_bom_emoji(tmp_path: Path, book) -> Non
         + _sel(_g(61), 11, 15, SALE, U2)
         + "</TextSource>"
     )
-    project = _zip(tmp_path / "hand.qdpx", {
-        "project.qde": _qde(sources),
-        "sources/one.txt": crlf.encode("utf-8"),
-        "sources/two.txt": bom.encode("utf-8"),  # starts with the BOM
-        "sources/three.txt": emoji,
-    })
+    project = _zip(
+        tmp_path / "hand.qdpx",
+        {
+            "project.qde": _qde(sources),
+            "sources/one.txt": crlf.encode("utf-8"),
+            "sources/two.txt": bom.encode("utf-8"),  # starts with the BOM
+            "sources/three.txt": emoji,
+        },
+    )
     texts, df = read_project(project, codebook=book, code_map={"Kidnapping": "abduction"})
     assert texts["crlf"] == crlf.replace("\r\n", "\n")
     assert texts["bom"] == bom[1:]
@@ -150,7 +153,9 @@ def test_hand_made_project_two_users_crlf_bom_emoji(tmp_path: Path, book) -> Non
         ("abs", "Bo", "sale"): "sold",
     }
     spans = df[df.start.notna()]
-    got = {(r.doc_id, r.coder, r.code): texts[r.doc_id][r.start : r.end] for r in spans.itertuples()}
+    got = {
+        (r.doc_id, r.coder, r.code): texts[r.doc_id][r.start : r.end] for r in spans.itertuples()
+    }
     assert got == want
     whole = df[df.start.isna()]
     assert list(zip(whole.doc_id, whole.coder, whole.code, strict=True)) == [
@@ -166,7 +171,7 @@ def test_unmapped_codes_are_listed(tmp_path: Path, book) -> None:
         + "</TextSource>"
     )
     project = _zip(tmp_path / "p.qdpx", {"project.qde": _qde(sources)})
-    with pytest.raises(CodebookError, match="'Kidnapping'.*--code-map"):
+    with pytest.raises(CodebookError, match=r"'Kidnapping'.*--code-map"):
         read_project(project, codebook=book)
     _, df = read_project(project, codebook=book, code_map={"Kidnapping": None})
     assert df.empty
@@ -204,7 +209,7 @@ def test_xxe_rejected(tmp_path: Path, book) -> None:
         '<Project xmlns="urn:QDA-XML:project:1.0" name="&x;"/>'
     )
     project = _zip(tmp_path / "xxe.qdpx", {"project.qde": xxe})
-    with pytest.raises(InputError, match="refused.*DTD"):
+    with pytest.raises(InputError, match=r"refused.*DTD"):
         read_project(project, codebook=book)
 
 
@@ -212,7 +217,7 @@ def test_not_a_project(tmp_path: Path, book) -> None:
     (tmp_path / "a.qdpx").write_text("not a zip")
     with pytest.raises(InputError, match="not a REFI-QDA project"):
         read_project(tmp_path / "a.qdpx", codebook=book)
-    with pytest.raises(InputError, match="no project.qde"):
+    with pytest.raises(InputError, match=r"no project.qde"):
         read_project(_zip(tmp_path / "b.qdpx", {"readme.txt": "hi"}), codebook=book)
 
 
