@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from testimonycoder.cli.main import app
 from testimonycoder.codebook import load_codebook
-from testimonycoder.errors import CodebookError
+from testimonycoder.errors import CodebookError, InputError
 from testimonycoder.io.annotation_tools import labelstudio_config, read_doccano, read_labelstudio
 
 SAMPLES = Path(__file__).resolve().parents[1] / "corpus" / "samples"
@@ -168,3 +168,48 @@ def test_export_round_trip(tmp_path: Path, book) -> None:
             spans = frame[(frame.doc_id == doc_id) & frame.start.notna()]
             assert sorted((r.code, r.start, r.end) for r in spans.itertuples()) == want
     assert '<Label value="sale.broker"' in labelstudio_config(book)
+
+
+def test_read_labelstudio_json_min_and_predictions_only(tmp_path: Path, book) -> None:
+    # Label Studio "JSON-MIN" export: one flat record per annotation.
+    path = tmp_path / "min.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "id": 1,
+                    "text": TEXT,
+                    "doc_id": "t1",
+                    "annotator": "ana@example.org",
+                    "annotation_id": 5,
+                    "label": [{"start": 5, "end": 12, "text": "sold me", "labels": ["sale"]}],
+                    "codes": {"choices": ["sale", "abduction"]},
+                }
+            ]
+        )
+    )
+    texts, df = read_labelstudio(path, codebook=book)
+    assert list(texts) == ["t1"] and set(df.coder) == {"ana@example.org"}
+    assert sorted(df.code) == ["abduction", "sale", "sale"]
+    pre = tmp_path / "pre.json"
+    pre.write_text(
+        json.dumps(
+            [
+                {
+                    "data": {"text": TEXT},
+                    "predictions": [
+                        {
+                            "result": [
+                                {
+                                    "type": "labels",
+                                    "value": {"start": 5, "end": 12, "labels": ["sale"]},
+                                }
+                            ]
+                        }
+                    ],
+                }
+            ]
+        )
+    )
+    with pytest.raises(InputError, match="no annotations"):
+        read_labelstudio(pre, codebook=book)

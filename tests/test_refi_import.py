@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from testimonycoder.cli.main import app
-from testimonycoder.codebook import load_codebook
+from testimonycoder.codebook import Codebook, load_codebook
+from testimonycoder.document import Coding, Document, Evidence
 from testimonycoder.errors import CodebookError, InputError
 from testimonycoder.io.annotations import document_labels
+from testimonycoder.io.offsets import normalize_text
 from testimonycoder.io.readers import read_documents
+from testimonycoder.io.refi_export import write_project
 from testimonycoder.io.refi_import import read_project
 
 SAMPLES = Path(__file__).resolve().parents[1] / "corpus" / "samples"
@@ -234,3 +240,36 @@ def test_cli_codebook_export_import(tmp_path: Path) -> None:
     assert imported.code("sale").include == original.code("sale").include
     result = runner.invoke(app, ["codebook", "import", str(qdc), "--out", str(yml)])
     assert result.exit_code == 1 and "already exists" in result.output
+
+
+@functools.cache
+def _book() -> Codebook:
+    return load_codebook()
+
+
+PIECES = st.sampled_from(["sold ", "a", " ", "\r\n", "\n", "😀", "가", "\ufeff", "\x0b"])
+
+
+@given(st.lists(PIECES, min_size=1, max_size=30), st.data())
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_export_import_keeps_every_span_text(tmp_path: Path, pieces: list[str], data) -> None:
+    text = "".join(pieces)
+    cuts = [i for i in range(len(text) + 1) if text[i - 1 : i + 1] != "\r\n" or i == 0]
+    spans = []
+    for _ in range(data.draw(st.integers(1, 4))):
+        start = data.draw(st.sampled_from(cuts))
+        end = data.draw(st.sampled_from([c for c in cuts if c >= start]))
+        spans.append(Evidence("sale", start, end, text[start:end], "rules", "asserted", "self"))
+    book = _book()
+    out = tmp_path / "p.qdpx"
+    coding = Coding("d", ["sale"], [], {"sale": 1.0}, False, "x", spans, [])
+    write_project(out, [Document("d", text)], [coding], book, model_name="rules", force=True)
+    texts, df = read_project(out, codebook=book)
+    got = sorted(texts["d"][r.start : r.end] for r in df.itertuples())
+    # normalization is prefix-stable at these cuts, so a span's text is the difference
+    want = sorted(
+        normalize_text(text[: e.end])[len(normalize_text(text[: e.start])) :] for e in spans
+    )
+    assert got == want

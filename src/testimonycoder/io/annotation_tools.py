@@ -16,9 +16,10 @@ asked for: a negated "sold" is not evidence of sale for an annotator.
 
 Import (used by :func:`testimonycoder.io.annotations.load_annotated`):
 
-- :func:`read_labelstudio`: a Label Studio JSON export (list of tasks with ``annotations``); the
-  coder is ``completed_by`` (e-mail or user number); cancelled annotations are skipped; offsets
-  are checked against each region's stored ``text`` (Label Studio versions counted UTF-16 units).
+- :func:`read_labelstudio`: a Label Studio "JSON" export (list of tasks with ``annotations``) or
+  "JSON-MIN" export (one flat record per annotation); the coder is ``completed_by`` (e-mail or
+  user number) or ``annotator``; cancelled annotations are skipped; offsets are checked against
+  each region's stored ``text`` (some Label Studio versions counted UTF-16 units).
 - :func:`read_doccano`: a doccano JSONL export: ``label``/``labels`` as ``[start, end, label]``
   triples (sequence labeling) or label strings (classification), or ``entities`` with
   ``start_offset``/``end_offset``; the coder is the record's ``user`` or the file name (doccano
@@ -41,7 +42,7 @@ from testimonycoder.document import Document
 from testimonycoder.errors import InputError
 from testimonycoder.io.atomic import write_bytes_atomic
 from testimonycoder.io.code_map import resolve_all
-from testimonycoder.io.offsets import choose_map, normalize_text, unit_map
+from testimonycoder.io.offsets import Counting, choose_map, normalize_text, unit_map
 from testimonycoder.io.readers import iter_jsonl_records, read_documents
 from testimonycoder.io.refi_import import annotations_frame
 
@@ -83,7 +84,7 @@ def doccano_labels(codebook: Codebook) -> list[dict[str, str]]:
 
 
 def _spans(record: dict[str, Any], doc: Document, statuses: Sequence[str]) -> list[dict[str, Any]]:
-    offsets = unit_map(doc.text)
+    offsets = unit_map(doc.text, Counting(bom=True))  # evidence offsets count a leading BOM
     out = []
     for ev in record.get("evidence", []):
         if ev.get("status", "asserted") not in statuses:
@@ -263,6 +264,8 @@ def read_labelstudio(
         where = f"{path}: task {i}"
         if not isinstance(task, dict):
             raise InputError(f"{where}: each task must be a JSON object")
+        if "data" not in task and text_key in task:
+            task = _from_json_min(task, text_key)
         doc_id, raw = _task_text(task, where, text_key)
         if doc_id in texts:
             raise InputError(f"{where}: document id '{doc_id}' appears twice")
@@ -298,7 +301,46 @@ def read_labelstudio(
             elif r.get("type") == "choices":
                 for label in value.get("choices") or []:
                     raw_rows.append((doc_id, coder, str(label), None, None, ""))
+    if not raw_rows and not include_predictions and any(t.get("predictions") for t in tasks):
+        raise InputError(
+            f"{path}: holds predictions but no annotations; annotate the tasks in Label Studio "
+            "and export them (a pre-annotation file is not training data)"
+        )
     return texts, _resolved_frame(raw_rows, codebook, code_map, str(path))
+
+
+def _from_json_min(task: dict[str, Any], text_key: str) -> dict[str, Any]:
+    """A Label Studio "JSON-MIN" record as a full task.
+
+    JSON-MIN flattens one annotation per record: the data fields, ``annotator``, and one key
+    per control: span regions (lists of ``{start, end, text, labels}``) and, for the ``codes``
+    control of our labeling config, the chosen codes (a string, a list or ``{"choices": [...]}``).
+    """
+    result: list[dict[str, Any]] = []
+    for key, value in task.items():
+        if (
+            isinstance(value, list)
+            and value
+            and all(isinstance(v, dict) and "labels" in v for v in value)
+        ):
+            result += [
+                {"id": f"{key}{j}", "type": "labels", "value": v} for j, v in enumerate(value)
+            ]
+    codes = task.get("codes")
+    if isinstance(codes, dict):
+        codes = codes.get("choices")
+    if isinstance(codes, str):
+        codes = [codes]
+    if isinstance(codes, list):
+        result.append({"id": "codes", "type": "choices", "value": {"choices": codes}})
+    data = {text_key: task[text_key]}
+    if task.get("doc_id"):
+        data["doc_id"] = task["doc_id"]
+    return {
+        "id": task.get("id"),
+        "data": data,
+        "annotations": [{"completed_by": task.get("annotator"), "result": result}],
+    }
 
 
 def _is_span(value: Any) -> bool:

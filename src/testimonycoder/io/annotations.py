@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,11 +48,10 @@ from testimonycoder.codebook import STATUSES, Codebook
 from testimonycoder.errors import InputError
 from testimonycoder.io.annotation_tools import read_doccano, read_labelstudio
 from testimonycoder.io.code_map import resolve_all
-from testimonycoder.io.readers import is_hf_dataset_dir, iter_jsonl_records
+from testimonycoder.io.readers import is_hf_dataset_dir, iter_jsonl_records, split_data_files
 from testimonycoder.io.refi_import import COLUMNS, annotations_frame, read_project
 
 TABLE_SUFFIXES = (".jsonl", ".csv", ".parquet")
-_SPLIT = re.compile(r"^([A-Za-z0-9_]+?)(?:[-.].*)?$")
 
 
 def load_annotated(
@@ -155,22 +153,9 @@ def _file_records(path: Path) -> Iterator[Record]:
         yield f"{path}: row {i + first}", {str(k): v for k, v in row.items()}
 
 
-def _split_name(path: Path) -> str:
-    match = _SPLIT.match(path.name)
-    return match.group(1) if match else path.stem
-
-
 def _split_folder_records(folder: Path, split: str | None) -> Iterator[Record]:
     """Files ``<split>.jsonl|csv|parquet`` in ``folder`` or ``folder/data`` (HF hub layout)."""
-    files = sorted(
-        f
-        for base in (folder, folder / "data")
-        if base.is_dir()
-        for f in base.iterdir()
-        if f.is_file() and f.suffix.lower() in TABLE_SUFFIXES
-    )
-    if split is not None:
-        files = [f for f in files if _split_name(f) == split]
+    files = split_data_files(folder, split=split)
     if not files:
         which = f"split '{split}' " if split else ""
         raise InputError(

@@ -29,7 +29,7 @@ from testimonycoder.codebook import Codebook
 from testimonycoder.document import Coding, Document, Evidence
 from testimonycoder.errors import InputError
 from testimonycoder.io.atomic import atomic_path, write_bytes_atomic
-from testimonycoder.io.offsets import normalize_text, unit_map
+from testimonycoder.io.offsets import Counting, normalize_text, unit_map
 from testimonycoder.io.refi_common import (
     NS_CODEBOOK,
     NS_PROJECT,
@@ -134,7 +134,8 @@ def _add_source(
 ) -> tuple[str, str]:
     """Add a ``TextSource`` for ``doc``; return its GUID and the text to store."""
     text = normalize_text(doc.text)
-    offsets = unit_map(doc.text)  # code points of doc.text -> code points of the stored text
+    # code points of doc.text (a leading BOM included) -> code points of the stored text
+    offsets = unit_map(doc.text, Counting(bom=True))
     src_guid = make_guid("source", doc.id)
     src = _el(
         sources,
