@@ -108,3 +108,11 @@ def test_dispatch_doccano_and_errors(tmp_path: Path, book) -> None:
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(InputError, match="unsupported"):
         load_annotated(tmp_path / "notes.txt", codebook=book)
+
+
+def test_code_reads_a_split_folder(tmp_path: Path) -> None:
+    from testimonycoder.io.readers import read_documents
+
+    (tmp_path / "data").mkdir()
+    pd.DataFrame(RECORDS).to_parquet(tmp_path / "data" / "train-00000-of-00001.parquet")
+    assert [d.id for d in read_documents([tmp_path])] == ["a", "b"]

@@ -273,3 +273,25 @@ def test_export_import_keeps_every_span_text(tmp_path: Path, pieces: list[str], 
         normalize_text(text[: e.end])[len(normalize_text(text[: e.start])) :] for e in spans
     )
     assert got == want
+
+
+def test_pdf_representation_and_duplicate_names(tmp_path: Path, book) -> None:
+    sources = (
+        f'<TextSource guid="{_g(1)}" name="note"><PlainTextContent>He sold me.</PlainTextContent>'
+        + _sel(_g(2), 3, 7, SALE, U1)
+        + "</TextSource>"
+        f'<TextSource guid="{_g(3)}" name="note"><PlainTextContent>Sold again.</PlainTextContent>'
+        + _sel(_g(4), 0, 4, SALE, U2)
+        + "</TextSource>"
+        f'<PDFSource guid="{_g(5)}" name="report.pdf" path="internal://r.pdf">'
+        f'<Representation guid="{_g(6)}" name="report" plainTextPath="internal://r.txt">'
+        + _sel(_g(7), 4, 8, SALE, U1)
+        + "</Representation></PDFSource>"
+        f'<PictureSource guid="{_g(8)}" name="photo.jpg" path="internal://p.jpg"/>'
+    )
+    project = _zip(
+        tmp_path / "p.qdpx", {"project.qde": _qde(sources), "sources/r.txt": "She sold me."}
+    )
+    texts, df = read_project(project, codebook=book)
+    assert texts == {"note": "He sold me.", "note#2": "Sold again.", "report": "She sold me."}
+    assert [texts[r.doc_id][r.start : r.end] for r in df.itertuples()] == ["sold", "Sold", "sold"]

@@ -91,8 +91,9 @@ def export(
     else:
         data = orjson.dumps(doccano_labels(book), option=orjson.OPT_INDENT_2) + b"\n"
         write_bytes_atomic(out, data, force=force, shared=True)
-    console.print(f"wrote {len(book.codes)} codes of '{book.name}' ({fmt}) to {out}",
-                  highlight=False)
+    console.print(
+        f"wrote {len(book.codes)} codes of '{book.name}' ({fmt}) to {out}", highlight=False
+    )
 
 
 @app.command("import")

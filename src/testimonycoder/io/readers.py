@@ -78,7 +78,9 @@ def read_documents(
     if not any_input:
         raise InputError("no input given; pass a .txt file, a folder, .jsonl, .csv or .parquet")
     if not seen:
-        raise InputError(f"{', '.join(str(p) for p in inputs)}: no documents found (empty input)")
+        raise InputError(
+            f"{', '.join(str(p) for p in inputs)}: no documents found (empty input)"
+        )
 
 
 def _read_one(
@@ -104,10 +106,7 @@ def _read_one(
         yield Document(id=path.stem, text=text, meta={"source": str(path)})
     elif suffix in {".jsonl", ".json"}:
         yield from read_jsonl(
-            path,
-            id_column=id_column,
-            text_column=text_column,
-            skip_bad_lines=skip_bad_lines,
+            path, id_column=id_column, text_column=text_column, skip_bad_lines=skip_bad_lines,
             warn=warn,
         )
     elif suffix == ".csv":
@@ -157,9 +156,7 @@ def _record_to_document(
         )
     text = record[text_column]
     if not isinstance(text, str):
-        raise InputError(
-            f"{where}: field '{text_column}' must be a string, got {type(text).__name__}"
-        )
+        raise InputError(f"{where}: field '{text_column}' must be a string, got {type(text).__name__}")
     doc_id = record[id_column]
     if doc_id is None or (isinstance(doc_id, float) and doc_id != doc_id) or str(doc_id) == "":
         raise InputError(f"{where}: empty '{id_column}'; every document needs an id")
@@ -226,9 +223,8 @@ def read_csv(path: Path, *, id_column: str = "id", text_column: str = "text") ->
     if path.stat().st_size == 0:
         raise InputError(f"{path}: the file is empty")
     try:
-        reader = pd.read_csv(
-            path, chunksize=2000, dtype=str, keep_default_na=False, encoding="utf-8-sig"
-        )
+        reader = pd.read_csv(path, chunksize=2000, dtype=str, keep_default_na=False,
+                             encoding="utf-8-sig")
         row = 2  # header is line 1
         for chunk in reader:
             _check_columns(path, list(chunk.columns), id_column, text_column)
@@ -279,9 +275,7 @@ def read_hf_dataset(
         ds = load_from_disk(str(path))
     except (FileNotFoundError, ValueError, OSError) as exc:
         raise InputError(f"{path}: not a readable datasets folder ({exc})") from None
-    parts = (
-        [ds[s] for s in ([split] if split else list(ds))] if isinstance(ds, DatasetDict) else [ds]
-    )
+    parts = [ds[s] for s in ([split] if split else list(ds))] if isinstance(ds, DatasetDict) else [ds]
     for part in parts:
         _check_columns(path, list(part.column_names), id_column, text_column)
         for i, record in enumerate(part):

@@ -9,10 +9,11 @@ a whole ``TextSource`` is a document-level row (``start``/``end`` NA). ``status`
 
 Real-world traps handled:
 
-- Texts: an inline ``PlainTextContent`` wins; else ``plainTextPath``: ``internal://name`` is
-  ``sources/name`` in the zip, ``relative://path`` is relative to the project's ``basePath`` (or
-  the folder of the ``.qdpx``), ``absolute://path`` is a file on disk (or, if missing, a file of
-  that name next to the ``.qdpx``).
+- Sources: every ``TextSource``, and the text ``Representation`` of a ``PDFSource``; pictures,
+  audio and video are skipped. Texts: an inline ``PlainTextContent`` wins; else
+  ``plainTextPath``: ``internal://name`` is ``sources/name`` in the zip, ``relative://path`` is
+  relative to the project's ``basePath`` (or the folder of the ``.qdpx``), ``absolute://path``
+  is a file on disk (or, if missing, a file of that name next to the ``.qdpx``).
 - Offsets: REFI counts code points of the source as stored. Sources with a BOM or CRLF line
   endings, and characters above U+FFFF, are read, then the text is kept without BOM and with LF
   line endings; every offset is mapped to that text. When a tool stored the selected text as the
@@ -225,11 +226,22 @@ class _Project:
             _walk_codes(codes, None, out)
         return out
 
-    def sources(self) -> Iterator[_Source]:
+    def _text_elements(self) -> Iterator[tuple[Any, str]]:
+        """Text sources, and the plain-text ``Representation`` of PDF sources (NVivo, ATLAS.ti)."""
         sources = _child(self.root, "Sources")
-        for src in _children(sources, "TextSource") if sources is not None else []:
+        for src in sources if sources is not None else []:
+            kind = local(src.tag)
+            name = src.get("name") or src.get("guid", "")
+            if kind == "TextSource":
+                yield src, name
+            elif kind == "PDFSource":
+                rep = _child(src, "Representation")
+                if rep is not None:
+                    yield rep, rep.get("name") or name
+
+    def sources(self) -> Iterator[_Source]:
+        for src, name in self._text_elements():
             guid = src.get("guid", "")
-            name = src.get("name") or guid
             source = _Source(
                 guid=guid,
                 name=name,
