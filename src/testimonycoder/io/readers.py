@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,28 @@ TABLE_SUFFIXES = {".jsonl", ".json", ".csv", ".parquet"}
 
 def _ignore(_: str) -> None:
     return None
+
+
+_SPLIT = re.compile(r"^([A-Za-z0-9_]+?)(?:[-.].*)?$")
+DATA_SUFFIXES = (".jsonl", ".csv", ".parquet")
+
+
+def split_data_files(folder: Path, *, split: str | None = None) -> list[Path]:
+    """Data files of a local dataset folder: ``<split>.jsonl|csv|parquet`` in ``folder`` or in
+    ``folder/data`` (the Hugging Face hub layout, ``data/train-00000-of-00001.parquet``).
+
+    ``split`` keeps only that split (the file name up to the first ``-`` or ``.``).
+    """
+    files = sorted(
+        f
+        for base in (folder, folder / "data")
+        if base.is_dir()
+        for f in base.iterdir()
+        if f.is_file() and f.suffix.lower() in DATA_SUFFIXES
+    )
+    if split is not None:
+        files = [f for f in files if (m := _SPLIT.match(f.name)) and m.group(1) == split]
+    return files
 
 
 def is_hf_dataset_dir(path: Path) -> bool:
@@ -66,6 +89,10 @@ def _read_one(
     if path.is_dir():
         if is_hf_dataset_dir(path):
             yield from read_hf_dataset(path, id_column=id_column, text_column=text_column)
+        elif not any(path.rglob("*.txt")) and (files := split_data_files(path)):
+            # A local dataset folder (train.jsonl, data/test-0000.parquet, ...): every split.
+            for f in files:
+                yield from _read_one(f, id_column, text_column, skip_bad_lines, warn)
         else:
             yield from read_folder(path, warn=warn)
         return
