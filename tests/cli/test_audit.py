@@ -181,7 +181,7 @@ def test_label_errors_use_out_of_fold_scores(
     [
         (["--coder", "nonsense"], "NAME=PATH"),
         (["--coder", "a=/does/not/exist.csv"], "no such file"),
-        (["--coder", "a=FILE.txt"], "unsupported annotation format"),
+        (["--coder", "a=FILE.txt"], "unsupported annotation"),
     ],
 )
 def test_user_mistakes_are_one_line_errors(args: list[str], message: str, tmp_path: Path) -> None:
