@@ -54,9 +54,7 @@ class _Trigger:
 class ContextDetector:
     """Assigns a status and an experiencer to token ranges of a Doc."""
 
-    def __init__(
-        self, vocab: Vocab, codebook: Codebook, make_doc: Callable[[str], Doc]
-    ) -> None:
+    def __init__(self, vocab: Vocab, codebook: Codebook, make_doc: Callable[[str], Doc]) -> None:
         ctx = codebook.context
         self._priority = {s: i for i, s in enumerate(ctx.priority)}
         self._window = {s: t.window for s, t in ctx.statuses.items()}

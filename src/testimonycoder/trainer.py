@@ -53,7 +53,7 @@ def train_to_dir(
     seed: int = 0,
     config: Path | None = None,
     split: list[str] | None = None,
-    code_map: dict[str, str] | None = None,
+    code_map: dict[str, str | None] | None = None,
     name: str | None = None,
     test_data: Path | None = None,
     force: bool = False,
@@ -188,7 +188,7 @@ def evaluate_data(
     rules_only: bool = False,
     codebook_path: Path | None = None,
     split: list[str] | None = None,
-    code_map: dict[str, str] | None = None,
+    code_map: dict[str, str | None] | None = None,
 ) -> dict[str, Any]:
     """Evaluate a model (default: the bundled one) on gold-coded ``data``."""
     from testimonycoder.model_io import resolve_model

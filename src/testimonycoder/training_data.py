@@ -91,7 +91,7 @@ def load_training_records(
     *,
     codebook: Codebook,
     split: list[str] | None = None,
-    code_map: dict[str, str] | None = None,
+    code_map: dict[str, str | None] | None = None,
     skip_bad_lines: bool = False,
 ) -> list[TrainingRecord]:
     """Gold-coded documents from ``path`` (see the module docstring for the formats)."""
@@ -182,7 +182,7 @@ def _load_hf(path: Path, split: list[str] | None) -> list[TrainingRecord]:
 
 
 def _load_annotated(
-    path: Path, codebook: Codebook, code_map: dict[str, str] | None
+    path: Path, codebook: Codebook, code_map: dict[str, str | None] | None
 ) -> list[TrainingRecord]:
     try:
         from testimonycoder.io.annotations import load_annotated

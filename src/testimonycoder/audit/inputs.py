@@ -85,7 +85,7 @@ def _read_jsonl(path: Path, coder: str | None) -> tuple[pd.DataFrame, dict[str, 
 
 
 def read_annotation_file(
-    path: Path, *, coder: str | None = None, codebook: Any = None
+    path: Path, *, coder: str | None = None, codebook: Any = None, code_map: Any = None
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Read one annotation file into ``(long DataFrame, texts found in it)``."""
     if not path.is_file():
@@ -107,14 +107,14 @@ def read_annotation_file(
     elif suffix in (".jsonl", ".json"):
         df, texts = _read_jsonl(path, coder)
     else:
-        df, texts = _read_other(path, coder=coder, codebook=codebook)
+        df, texts = _read_other(path, coder=coder, codebook=codebook, code_map=code_map)
     if df.empty:
         raise InputError(f"{path}: no annotations found")
     return normalise_annotations(df, source=str(path)), texts
 
 
 def _read_other(
-    path: Path, *, coder: str | None, codebook: Any
+    path: Path, *, coder: str | None, codebook: Any, code_map: Any = None
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     # Hook for the interoperability issue: REFI-QDA projects and other QDA formats.
     try:
@@ -127,7 +127,7 @@ def _read_other(
     from testimonycoder.codebook import load_codebook
 
     book = codebook if codebook is not None else load_codebook(None)
-    texts, df = load_annotated(path, codebook=book)
+    texts, df = load_annotated(path, codebook=book, code_map=code_map)
     if coder is not None:
         df = df.assign(coder=coder)
     return with_full_coverage(df, texts), dict(texts)
@@ -157,15 +157,16 @@ def read_annotations(
     *,
     coders: dict[str, Path] | None = None,
     codebook: Any = None,
+    code_map: Any = None,
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Read and combine annotation files: ``paths`` as they are, ``coders`` as ``{name: path}``."""
     frames, texts = [], {}
     for path in paths or []:
-        df, found = read_annotation_file(path, codebook=codebook)
+        df, found = read_annotation_file(path, codebook=codebook, code_map=code_map)
         frames.append(df)
         texts.update(found)
     for name, path in (coders or {}).items():
-        df, found = read_annotation_file(path, coder=name, codebook=codebook)
+        df, found = read_annotation_file(path, coder=name, codebook=codebook, code_map=code_map)
         frames.append(df)
         texts.update(found)
     if not frames:

@@ -75,6 +75,10 @@ def run(
         int, typer.Option(min=100, help="Bootstrap resamples for the alpha interval.")
     ] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap and cross-validation.")] = 0,
+    code_map: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="YAML mapping project code names to ids."),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite existing output files.")] = False,
     shared_permissions: Annotated[
         bool, typer.Option(help="Make output readable by others (default: owner only, 0600).")
@@ -87,7 +91,11 @@ def run(
 
     named = dict(parse_coder_option(value) for value in coder or [])
     book = load_codebook(codebook)
-    annotations, found = read_annotations(list(files or []), coders=named, codebook=book)
+    from testimonycoder.io.code_map import load_code_map
+
+    annotations, found = read_annotations(
+        list(files or []), coders=named, codebook=book, code_map=load_code_map(code_map)
+    )
     if texts is not None:
         found.update(read_texts(texts))
     with console.status("auditing"):

@@ -10,7 +10,8 @@ import typer
 from rich.table import Table
 
 from testimonycoder.cli._common import console, handle_errors
-from testimonycoder.cli.train import load_code_map, metrics_table
+from testimonycoder.cli.train import metrics_table
+from testimonycoder.io.code_map import load_code_map
 
 
 @handle_errors

@@ -6,24 +6,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.table import Table
 
 from testimonycoder.cli._common import console, handle_errors, warn
-from testimonycoder.errors import InputError
-
-
-def load_code_map(path: Path | None) -> dict[str, str] | None:
-    """A YAML mapping from code names used in the data to codebook code ids."""
-    if path is None:
-        return None
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise InputError(f"{path}: cannot read the code map ({exc})") from None
-    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise InputError(f"{path}: the code map must map names to code ids, e.g. 'Sold: sale'")
-    return {str(k): v for k, v in data.items()}
+from testimonycoder.io.code_map import load_code_map
 
 
 def metrics_table(title: str, metrics: dict[str, Any]) -> Table:
