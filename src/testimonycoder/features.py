@@ -10,7 +10,7 @@ sentences of their own). Each sentence gets three hashed blocks:
 Feature hashing keeps no vocabulary, so a saved model holds no string from the training texts
 (names, places); the counts are log-scaled and each block is L2-normalised and weighted. A passage
 is a sentence with ``window`` sentences either side (a banded matrix product, so text is not
-copied); a document is the sum of its sentences. Everything is vectorised per batch of Docs.
+copied); a document is the sum of its sentences except interviewer questions. Everything is vectorised per batch of Docs.
 """
 
 from __future__ import annotations
@@ -105,7 +105,8 @@ class Featurizer:
         sentences = sp.hstack(blocks, format="csr")
         offs = np.asarray(offsets, dtype=np.int64)
         passages = normalize(self._window(offs) @ sentences)
-        documents = normalize(self._doc_sum(offs) @ sentences)
+        keep = ~np.fromiter((q for doc_q in questions for q in doc_q), dtype=bool)
+        documents = normalize(self._doc_sum(offs, keep) @ sentences)
         return DocBatch(sentences, passages, documents, spans, offs, questions)
 
     @staticmethod
@@ -161,9 +162,10 @@ class Featurizer:
         return sp.csr_matrix((data, (rows, cols)), shape=(n, n))
 
     @staticmethod
-    def _doc_sum(offsets: np.ndarray) -> sp.csr_matrix:
+    def _doc_sum(offsets: np.ndarray, keep: np.ndarray) -> sp.csr_matrix:
+        """Sum of each document's sentences, leaving out interviewer questions."""
         n_docs = len(offsets) - 1
         n = int(offsets[-1])
         rows = np.repeat(np.arange(n_docs), np.diff(offsets))
-        data = np.ones(n, dtype=np.float32)
+        data = keep.astype(np.float32)
         return sp.csr_matrix((data, (rows, np.arange(n))), shape=(n_docs, n))

@@ -81,6 +81,7 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
         C: inverse regularisation strength of the logistic regressions.
         window: sentences either side of a passage's centre.
         word_features, char_features: hashed feature space sizes.
+        word_weight, char_weight, rule_weight: weights of the three feature blocks.
         band: half-width of the uncertainty band around each threshold (review queue).
         seed: random seed (liblinear's shuffling).
     """
@@ -91,14 +92,20 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
         self,
         codes: list[str] | None = None,
         *,
-        C: float = 4.0,
+        C: float = 8.0,
         window: int = 0,
         word_features: int = 2**16,
         char_features: int = 2**16,
         band: float = 0.15,
         seed: int = 0,
+        word_weight: float = 1.0,
+        char_weight: float = 0.8,
+        rule_weight: float = 0.6,
     ) -> None:
         self.codes = codes
+        self.word_weight = word_weight
+        self.char_weight = char_weight
+        self.rule_weight = rule_weight
         self.C = C
         self.window = window
         self.word_features = word_features
@@ -113,6 +120,9 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
                 word_features=self.word_features,
                 char_features=self.char_features,
                 window=self.window,
+                word_weight=self.word_weight,
+                char_weight=self.char_weight,
+                rule_weight=self.rule_weight,
             )
         )
 

@@ -28,7 +28,10 @@ from testimonycoder.model import TestimonyClassifier
 MODEL_FILE = "model.skops"
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
-_PARAMS = ("C", "window", "word_features", "char_features", "band", "seed")
+_PARAMS = (
+    "C", "window", "word_features", "char_features", "band", "seed", "word_weight",
+    "char_weight", "rule_weight",
+)
 
 
 def _state(model: TestimonyClassifier) -> dict[str, Any]:

@@ -18,7 +18,10 @@ from testimonycoder.modelcard import data_hash, now, package_versions, render_mo
 from testimonycoder.training import TrainingRecord, TrainingResult, train
 from testimonycoder.training_data import load_training_records
 
-_ALLOWED_PARAMS = {"C", "window", "word_features", "char_features", "band"}
+_ALLOWED_PARAMS = {
+    "C", "window", "word_features", "char_features", "band", "word_weight", "char_weight",
+    "rule_weight",
+}
 
 
 def _noop(message: str) -> None:
@@ -96,10 +99,7 @@ def train_to_dir(
         "data_hash": data_hash(records),
         "codebook": codebook.hash,
         "versions": package_versions(),
-        "params": {
-            k: getattr(result.model, k)
-            for k in ("C", "window", "word_features", "char_features", "band", "seed")
-        },
+        "params": {k: v for k, v in result.model.get_params().items() if k != "codes"},
     }
     out.mkdir(exist_ok=True)
     save_model(result.model, out, metadata=metadata)
