@@ -1,0 +1,590 @@
+"""Attributes of a testimony: prices, ages, times sold, durations and places, with context.
+
+The extractors come from the codebook's ``attributes`` section (spaCy token patterns) and the
+places from the gazetteer. Each attribute is a dict::
+
+    {"type": "price", "value": 18000, "currency": "CNY", "text": "18,000 yuan",
+     "start": 661, "end": 672, "status": "asserted", "about": "self",
+     "code": "forced_marriage", "rule": "price.amount_currency"}
+
+with, depending on the type, ``value_max`` (a range), ``qualifier`` ("more than", ...),
+``conversion`` (the same amount in another currency, as written: "¥24,000 ($3500 USD)"),
+``per`` (a rate: "¥30 a time"), ``unit`` (durations), ``person`` (whose age: "man"),
+``kind``/``country``/``province`` (places).
+
+``status`` comes from the same context triggers as evidence (:mod:`testimonycoder.context`):
+"threatened to sell her for ¥5000" gives a ``threatened`` price, not a price paid. Prices and
+counts of sales also take the status of the code evidence they belong to when every code in
+their sentence has the same non-asserted status. ``about`` is whose attribute it is (self, other,
+general), and ``code`` the nearest top-level code evidence (a price next to a forced marriage is
+a price for a "wife"). Attributes in interviewer questions are ignored.
+
+The component ``testimonycoder_attributes_v1`` writes them to ``doc._.attributes``; it runs after
+``testimonycoder_codebook_v1``, whose evidence it reads.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Token
+from spacy.util import filter_spans
+from spacy.vocab import Vocab
+
+from testimonycoder.codebook import Codebook, Extractor, load_codebook
+from testimonycoder.context import ContextDetector, is_first_person
+from testimonycoder.errors import CodebookError
+from testimonycoder.gazetteer import Gazetteer, load_gazetteer
+from testimonycoder.numbers import (
+    CARDINAL_WORDS,
+    DIGITS,
+    MULTIPLICATIVE,
+    ORDINALS,
+    SCALES,
+    TENS,
+    UNITS,
+    as_number,
+    digits_value,
+    is_digit_number,
+    parse_number,
+)
+
+_TOKEN_FLAGS = ("tc_num", "tc_currency", "tc_unit")
+# Where extractors of different types overlap, the earlier type wins ("14 years old" is an age,
+# not a duration of 14 years).
+_TYPE_ORDER = {"price": 0, "age": 1, "times_sold": 2, "duration": 3}
+_CONVERSION_GAP = re.compile(
+    r"^\s*(?:[(\[,=]|or|,\s*or|—|–)\s*(?:about|approximately|approx\.|around|roughly|some|~)?\s*$"
+)
+_YEAR = re.compile(r"^(19|20)\d\d$")
+_ONE = frozenset({"a", "an", "one"})
+_SELF = frozenset({"i", "me", "my", "we", "us", "our"})
+_SUBJECT = frozenset({"she", "her", "subject"})
+_GENERAL = frozenset({"they", "them", "girls", "women", "children"})
+
+
+def _register_extensions() -> None:
+    for name in _TOKEN_FLAGS:
+        if not Token.has_extension(name):
+            Token.set_extension(name, default=False)
+    if not Doc.has_extension("attributes"):
+        Doc.set_extension("attributes", default=None)
+
+
+_register_extensions()
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    extractor: Extractor
+    start: int
+    end: int
+
+
+class AttributeExtractor:
+    """Finds the codebook's attributes (and gazetteer places) in a processed Doc."""
+
+    def __init__(
+        self,
+        vocab: Vocab,
+        codebook: Codebook,
+        make_doc: Callable[[str], Doc],
+        gazetteer: Gazetteer | None,
+    ) -> None:
+        spec = codebook.attributes
+        self._spec = spec
+        self._extractors = {e.id: e for e in spec.extractors}
+        self._matcher = Matcher(vocab, validate=True)
+        for ex in spec.extractors:
+            self._matcher.add(ex.id, [ex.pattern])
+        self._currencies = PhraseMatcher(vocab, attr="LOWER")
+        for cur in spec.currencies:
+            self._currencies.add(cur.id, [make_doc(t) for t in cur.terms])
+        self._fused = _fused_pattern(codebook)
+        self._fused_currency = {
+            t.lower(): c.id for c in spec.currencies for t in c.terms if " " not in t
+        }
+        self._units = {w.lower(): unit for unit, words in spec.units.items() for w in words}
+        self._qualifiers = PhraseMatcher(vocab, attr="LOWER")
+        for qual, phrases in spec.qualifiers.items():
+            self._qualifiers.add(qual, [make_doc(p) for p in phrases])
+        self._rates = PhraseMatcher(vocab, attr="LOWER")
+        self._rates.add("rate", [make_doc(r) for r in spec.rates])
+        self._others = frozenset(p.lower() for p in spec.other_persons)
+        self._other_cues = frozenset(c for c in codebook.experiencer.other if " " not in c)
+        self._context = ContextDetector(vocab, codebook, make_doc)
+        self._gazetteer = gazetteer
+        self._places = PhraseMatcher(vocab, attr="LOWER")
+        self._place_info: dict[str, dict[str, Any]] = {}
+        if gazetteer is not None:
+            for kind, place in gazetteer.places():
+                key = f"{kind}|{place.name}"
+                self._place_info[key] = {
+                    "value": place.name,
+                    "kind": kind,
+                    "country": gazetteer.kinds[kind].country,
+                    "province": place.province,
+                }
+                forms = gazetteer.surface_forms(kind, place)
+                self._places.add(key, [make_doc(f) for f in forms])
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.attributes = self.extract(doc)
+        return doc
+
+    def extract(self, doc: Doc) -> list[dict[str, Any]]:
+        """All attributes of ``doc``, in text order."""
+        if not len(doc):
+            return []
+        currency_at = self._mark_tokens(doc)
+        try:
+            found = self._numeric(doc, currency_at) + self._find_places(doc)
+        finally:
+            _clear_token_flags(doc)
+        questions = doc._.questions or []
+        found = [a for a in found if not any(s <= a["start"] < e for s, e in questions)]
+        found.sort(key=lambda a: (a["start"], a["end"]))
+        self._add_context(doc, found)
+        return [_ordered(a) for a in _attach_conversions(doc.text, found)]
+
+    # -- token flags (what the patterns' ``_`` keys test) -----------------------------------
+
+    def _mark_tokens(self, doc: Doc) -> dict[int, str]:
+        currency_at: dict[int, str] = {}
+        for match_id, start, end in self._currencies(doc):
+            for i in range(start, end):
+                currency_at.setdefault(i, doc.vocab.strings[match_id])
+                doc[i]._.tc_currency = True
+        for token in doc:
+            low = token.lower_
+            if is_digit_number(low) or low in CARDINAL_WORDS:
+                token._.tc_num = True
+            elif self._fused.match(low):
+                token._.tc_num = True
+                cur = _fused_currency(low, self._fused_currency)
+                if cur is not None:
+                    token._.tc_currency = True
+                    currency_at[token.i] = cur
+            if low in self._units:
+                token._.tc_unit = True
+        # Joiners inside number words: "twenty-two", "a hundred and fifty", "a thousand".
+        for token in doc[1:-1]:
+            prev, nxt = doc[token.i - 1].lower_, doc[token.i + 1].lower_
+            if (
+                (token.text == "-" and prev in TENS and nxt in UNITS)
+                or (token.lower_ == "and" and prev in SCALES and nxt in CARDINAL_WORDS)
+                # a line break inside "twenty-two\nthousand yuan" (PDF text)
+                or (token.is_space and prev in CARDINAL_WORDS and nxt in CARDINAL_WORDS)
+            ):
+                token._.tc_num = True
+        for token in doc[:-1]:
+            if token.lower_ in ("a", "an") and doc[token.i + 1].lower_ in SCALES:
+                token._.tc_num = True
+        return currency_at
+
+    # -- prices, ages, times sold, durations -----------------------------------------------
+
+    def _numeric(self, doc: Doc, currency_at: dict[int, str]) -> list[dict[str, Any]]:
+        matches = [
+            _Match(self._extractors[doc.vocab.strings[m]], s, e) for m, s, e in self._matcher(doc)
+        ]
+        matches.sort(key=lambda m: (_TYPE_ORDER[m.extractor.type], -(m.end - m.start), m.start))
+        taken: set[int] = set()
+        kept: list[_Match] = []
+        for m in matches:
+            if taken.isdisjoint(range(m.start, m.end)):
+                kept.append(m)
+                taken.update(range(m.start, m.end))
+        qualifier_end = {e: (doc.vocab.strings[q], s) for q, s, e in self._qualifiers(doc)}
+        rate_start = {s: doc[s:e].text for _, s, e in self._rates(doc)}
+        out: list[dict[str, Any]] = []
+        for m in kept:
+            out.extend(self._build(doc, m, currency_at, qualifier_end, rate_start))
+        return out
+
+    def _build(
+        self,
+        doc: Doc,
+        m: _Match,
+        currency_at: dict[int, str],
+        qualifier_end: dict[int, tuple[str, int]],
+        rate_start: dict[int, str],
+    ) -> list[dict[str, Any]]:
+        ex = m.extractor
+        groups = _number_groups(doc, m.start, m.end)
+        if doc[m.start : m.end].text.lower() in ex.exclude:
+            return []
+        first = next(
+            (i for i in range(m.start, m.end) if doc[i]._.tc_num or doc[i].lower_ in _ONE),
+            m.start,
+        )
+        found = _qualifier_before(doc, qualifier_end, m.start, first)
+        # Context triggers inside the attribute ("almost a year") are not its status.
+        base: dict[str, Any] = {"type": ex.type, "rule": ex.id, "_own": (m.start, m.end)}
+        if found is not None:
+            base["_own"] = (min(m.start, found[1]), m.end)
+        qualifier = ex.qualifier or (found[0] if found else None)
+        if qualifier:
+            base["qualifier"] = qualifier
+        if ex.type == "price":
+            return self._price(doc, m, groups, currency_at, rate_start, base)
+        if ex.type == "age":
+            return self._ages(doc, m, groups, base)
+        value = ex.value if ex.value is not None else _group_value(doc, groups, m)
+        if value is None:
+            return []
+        item = {**base, "value": as_number(value), **_char_span(doc, m.start, m.end)}
+        if ex.type == "duration":
+            unit = next(
+                (self._units[t.lower_] for t in doc[m.start : m.end] if t.lower_ in self._units),
+                None,
+            )
+            if unit is None:
+                return []
+            item["unit"] = unit
+        return [item]
+
+    def _price(
+        self,
+        doc: Doc,
+        m: _Match,
+        groups: list[tuple[int, int]],
+        currency_at: dict[int, str],
+        rate_start: dict[int, str],
+        base: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        values = [v for s, e in groups for v in _values(doc, s, e)]
+        if not values:
+            return []
+        currency = next((currency_at[i] for i in range(m.start, m.end) if i in currency_at), None)
+        # The amount and its currency, without the "for her" of price.for_person.
+        keep = [i for i in range(m.start, m.end) if doc[i]._.tc_num or i in currency_at]
+        start, end = keep[0], keep[-1] + 1
+        while start > 0 and (start - 1) in currency_at:  # "¥" before a match that starts later
+            start -= 1
+            currency = currency or currency_at[start]
+        if currency is None and (values[0] < 10 or _YEAR.match(doc[start].text)):
+            return []  # "in 2015 for her", "two for them": not prices
+        item = {
+            **base,
+            "value": as_number(values[0]),
+            "currency": currency,
+            **_char_span(doc, start, end),
+        }
+        if len(values) > 1 and values[1] > values[0]:
+            item["value_max"] = as_number(values[1])
+        if end in rate_start:
+            item["per"] = rate_start[end].split(" ", 1)[-1].lower()
+        return [item]
+
+    def _ages(
+        self, doc: Doc, m: _Match, groups: list[tuple[int, int]], base: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        person = None
+        after = doc[m.end] if m.end < len(doc) else None
+        if (
+            doc[m.end - 1].lower_ == "old"
+            and after is not None
+            and after.is_alpha
+            and not after.is_stop
+        ):
+            person = after.lower_
+        about = "other" if person in self._others else self._age_about(doc, m.start)
+        out = []
+        span = [(m.start, m.end)] if len(groups) == 1 else groups
+        for (gs, ge), (ss, se) in zip(groups, span, strict=False):
+            value = parse_number([t.text for t in doc[gs:ge]])
+            if value is None or not 1 <= value <= 110:
+                continue
+            item = {**base, "value": as_number(value), **_char_span(doc, ss, se)}
+            if person:
+                item["person"] = person
+            if about:
+                item["about"] = about
+            out.append(item)
+        return out
+
+    def _age_about(self, doc: Doc, start: int) -> str | None:
+        """Whose age: the nearest person word before it in the sentence ("the son was 40")."""
+        first_person = is_first_person(doc)
+        sent_start = max(s for s, _ in _sentences(doc) if s <= start)
+        for token in reversed(doc[max(sent_start, start - 8) : start]):
+            low = token.lower_
+            if low in _SUBJECT:  # before the cues: "she" is the subject of a case note
+                return "other" if first_person else "self"
+            if low in self._others or low in self._other_cues:
+                return "other"
+            if low in _SELF:
+                return "self"
+            if low in _GENERAL:
+                return "general"
+        return None
+
+    # -- places -----------------------------------------------------------------------------
+
+    def _find_places(self, doc: Doc) -> list[dict[str, Any]]:
+        if self._gazetteer is None:
+            return []
+        spans = []
+        for match_id, start, end in self._places(doc):
+            span = doc[start:end]
+            if span[0].is_title or span[0].is_upper:  # "Orang", not "orang"
+                spans.append(span)
+                span.label_ = doc.vocab.strings[match_id]
+        out = []
+        for span in filter_spans(spans):
+            info = {k: v for k, v in self._place_info[span.label_].items() if v is not None}
+            out.append(
+                {
+                    "type": "place",
+                    **info,
+                    "rule": "gazetteer",
+                    **_char_span(doc, span.start, span.end),
+                }
+            )
+        return out
+
+    # -- status, experiencer and code -------------------------------------------------------
+
+    def _add_context(self, doc: Doc, found: list[dict[str, Any]]) -> None:
+        if not found:
+            return
+        sents = _sentences(doc)
+        starts = [s for s, _ in sents]
+        token_starts = [t.idx for t in doc]
+        triggers = self._context.triggers(doc)
+        first_person = is_first_person(doc)
+        evidence = [
+            (ev[0], _token_at(token_starts, ev[1]), _token_at(token_starts, ev[2] - 1) + 1, ev[3])
+            for ev in (doc._.evidence or [])
+            if "." not in ev[0]
+        ]
+        for item in found:
+            start = _token_at(token_starts, item["start"])
+            end = _token_at(token_starts, item["end"] - 1) + 1
+            own_start, own_end = item.pop("_own", (start, end))
+            s_start, s_end = sents[max(0, bisect.bisect_right(starts, start) - 1)]
+            outside = [t for t in triggers if t.end <= own_start or t.start >= own_end]
+            status, _ = self._context.status(doc, start, end, s_start, s_end, outside)
+            about = item.pop("about", None) or self._context.experiencer(
+                doc, start, end, s_start, s_end, first_person
+            )
+            code, inherited = self._code(item["type"], start, end, s_start, s_end, evidence, status)
+            if status == "asserted" and inherited and item["type"] in self._spec.inherit_status:
+                status = inherited
+            item.update(status=status, about=about, code=code)
+
+    def _code(
+        self,
+        kind: str,
+        start: int,
+        end: int,
+        s_start: int,
+        s_end: int,
+        evidence: list[tuple[str, int, int, str]],
+        status: str,
+    ) -> tuple[str | None, str | None]:
+        """The code an attribute belongs to, and a status to inherit (see the module docs)."""
+        prefer = set(self._spec.prefer_codes.get(kind, []))  # type: ignore[call-overload]
+        window = self._spec.code_window
+        best: tuple[tuple[int, int, int], str] | None = None
+        in_sentence: list[str] = []
+        for code, e_start, e_end, e_status in evidence:
+            distance = max(0, e_start - end + 1, start - e_end + 1)
+            same = s_start <= e_start < s_end
+            if same:
+                in_sentence.append(e_status)
+            elif distance > window:
+                continue
+            rank = (int(not same), int(e_status != status), 0 if same and code in prefer else 1)
+            full = (rank[0], rank[1], rank[2] * 10_000 + distance)
+            if best is None or full < best[0]:
+                best = (full, code)
+        inherited = None
+        if in_sentence and len(set(in_sentence)) == 1 and in_sentence[0] != "asserted":
+            inherited = in_sentence[0]
+        return (best[1] if best else None), inherited
+
+
+def _fused_pattern(codebook: Codebook) -> re.Pattern[str]:
+    """Tokens that hold a number and a currency or a range: "￥5000", "5000yuan", "5,000-¥8,000"."""
+    terms = sorted(
+        (
+            re.escape(t.lower())
+            for c in codebook.attributes.currencies
+            for t in c.terms
+            if " " not in t
+        ),
+        key=len,
+        reverse=True,
+    )
+    cur = "(?:" + "|".join(terms) + ")" if terms else "(?!)"
+    amount = rf"{cur}?\d[\d,]*(?:\.\d+)?{cur}?"
+    return re.compile(rf"^(?=.*\d)(?=.*(?:{cur}|[–—-]))(?:{amount})(?:[–—-]{amount})?$")
+
+
+def _fused_currency(text: str, terms: dict[str, str]) -> str | None:
+    letters = DIGITS.sub(" ", text).replace("–", " ").replace("—", " ").replace("-", " ")
+    for part in letters.split():
+        if part in terms:
+            return terms[part]
+    return None
+
+
+def _number_groups(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
+    groups: list[tuple[int, int]] = []
+    i = start
+    while i < end:
+        if doc[i]._.tc_num and doc[i].lower_ not in ("-", "and", "a", "an"):
+            j = i
+            while j < end and doc[j]._.tc_num:
+                j += 1
+            while doc[j - 1].lower_ in ("-", "and") or doc[j - 1].is_space:
+                j -= 1
+            groups.append((i, j))
+            i = j
+        else:
+            i += 1
+    return groups
+
+
+def _values(doc: Doc, start: int, end: int) -> list[float]:
+    """One value, or two for a range written in one token ("5,000-¥8,000")."""
+    words = [t.text for t in doc[start:end]]
+    value = parse_number(words)
+    if value is not None:
+        return [value]
+    return [digits_value(d) for w in words for d in DIGITS.findall(w)][:2]
+
+
+def _group_value(doc: Doc, groups: list[tuple[int, int]], m: _Match) -> float | None:
+    if groups:
+        return parse_number([t.text for t in doc[groups[0][0] : groups[0][1]]])
+    for token in doc[m.start : m.end]:
+        if token.lower_ in MULTIPLICATIVE:
+            return MULTIPLICATIVE[token.lower_]
+        if token.lower_ in ORDINALS:
+            return ORDINALS[token.lower_]
+    return None
+
+
+def _qualifier_before(
+    doc: Doc, qualifiers: dict[int, tuple[str, int]], start: int, first: int
+) -> tuple[str, int] | None:
+    """``(qualifier, its first token)`` ending right before the match or before its number."""
+    for end in range(first, start - 1, -1):
+        if end in qualifiers:
+            return qualifiers[end]
+    return None
+
+
+def _sentences(doc: Doc) -> list[tuple[int, int]]:
+    if not doc.has_annotation("SENT_START"):
+        return [(0, len(doc))]
+    return [(s.start, s.end) for s in doc.sents]
+
+
+def _char_span(doc: Doc, start: int, end: int) -> dict[str, Any]:
+    span = doc[start:end]
+    return {"text": span.text, "start": span.start_char, "end": span.end_char}
+
+
+def _token_at(token_starts: list[int], char: int) -> int:
+    return max(0, bisect.bisect_right(token_starts, char) - 1)
+
+
+def _attach_conversions(text: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """ "¥24,000 Chinese Yuan ($3500 USD)": the second price is a conversion of the first."""
+    out: list[dict[str, Any]] = []
+    for item in found:
+        prev = next((a for a in reversed(out) if a["type"] == "price"), None)
+        if (
+            item["type"] == "price"
+            and prev is not None
+            and "conversion" not in prev
+            and item.get("currency") != prev.get("currency")
+            and _CONVERSION_GAP.match(text[prev["end"] : item["start"]])
+        ):
+            prev["conversion"] = {
+                k: item[k] for k in ("value", "currency", "text", "start", "end") if k in item
+            }
+            continue
+        out.append(item)
+    return out
+
+
+_KEY_ORDER = (
+    "type",
+    "value",
+    "value_max",
+    "qualifier",
+    "currency",
+    "unit",
+    "per",
+    "conversion",
+    "kind",
+    "country",
+    "province",
+    "person",
+    "text",
+    "start",
+    "end",
+    "status",
+    "about",
+    "code",
+    "rule",
+)
+
+
+def _ordered(item: dict[str, Any]) -> dict[str, Any]:
+    """The same dict with keys in one documented order (easier to read in the JSONL)."""
+    rank = {k: i for i, k in enumerate(_KEY_ORDER)}
+    return dict(sorted(item.items(), key=lambda kv: rank.get(kv[0], len(rank))))
+
+
+def _clear_token_flags(doc: Doc) -> None:
+    """Drop the matcher's token flags so that they do not travel with the Doc."""
+    for key in [
+        k
+        for k in doc.user_data
+        if isinstance(k, tuple) and len(k) == 4 and k[0] == "._." and k[1] in _TOKEN_FLAGS
+    ]:
+        del doc.user_data[key]
+
+
+def gazetteer_for(codebook: Codebook, codebook_path: str | Path | None) -> Gazetteer | None:
+    """The gazetteer named by the codebook, relative to the codebook's folder."""
+    from testimonycoder.resources import config_path
+
+    name = codebook.attributes.gazetteer
+    if name is None:
+        return None
+    path = Path(name)
+    if not path.is_absolute():
+        path = (Path(codebook_path).parent / path) if codebook_path else config_path(name)
+    if not path.exists():
+        raise CodebookError(
+            f"{codebook_path or 'codebook'}: [attributes -> gazetteer] '{path}' does not exist"
+        )
+    return load_gazetteer(path)
+
+
+@Language.factory(
+    "testimonycoder_attributes_v1",
+    default_config={"codebook": None},
+    assigns=["doc._.attributes"],
+    requires=["doc._.evidence"],
+)
+def make_attributes_component(nlp: Language, name: str, codebook: str | None) -> AttributeExtractor:
+    if nlp.has_pipe("testimonycoder_codebook_v1"):
+        book = nlp.get_pipe("testimonycoder_codebook_v1").codebook  # type: ignore[attr-defined]
+    else:
+        book = load_codebook(codebook)
+    return AttributeExtractor(nlp.vocab, book, nlp.make_doc, gazetteer_for(book, codebook))
