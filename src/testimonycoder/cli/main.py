@@ -8,6 +8,7 @@ from testimonycoder import __version__
 from testimonycoder.cli import code as code_cmd
 from testimonycoder.cli import codebook as codebook_cmd
 from testimonycoder.cli import ingest as ingest_cmd
+from testimonycoder.cli import report as report_cmd
 
 app = typer.Typer(
     name="testimonycoder",
@@ -35,4 +36,5 @@ def main(
 
 app.command("code")(code_cmd.code)
 app.command("ingest")(ingest_cmd.ingest)
+app.command("report")(report_cmd.report)
 app.add_typer(codebook_cmd.app, name="codebook")
