@@ -305,6 +305,10 @@ def _check_spacy_patterns(path: Path, book: Codebook) -> None:
                     matcher.add(rule.id, [rule.pattern])
                 except (MatchPatternError, ValueError, TypeError) as exc:
                     detail = " ".join(str(exc).split())
+                    if "valid string" in detail:
+                        detail += (
+                            " (YAML reads unquoted on/off/yes/no as true/false: quote them)"
+                        )
                     raise CodebookError(
                         f"{path}: [codes -> {i} -> {kind} -> {j} -> pattern] invalid spaCy "
                         f"pattern: {detail[:300]}"

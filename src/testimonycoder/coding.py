@@ -67,7 +67,8 @@ def code_docs(
             codes, scores, review, extra = rules_only_scores(evidence, top)
         else:
             codes, scores, review, extra = combine(
-                doc, evidence, scored, top, model.thresholds, model.band  # type: ignore[union-attr]
+                doc, evidence, scored, top, model.thresholds, model.band,  # type: ignore[union-attr]
+                model.rule_floors,  # type: ignore[union-attr]
             )
         evidence = evidence + extra
         subcodes = [s for s in doc._.subcodes if s.split(".")[0] in codes]
