@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Token
@@ -82,6 +83,18 @@ _register_extensions()
 
 
 @dataclass(frozen=True, slots=True)
+class _DocInfo:
+    """What every step needs to know about the Doc, computed once."""
+
+    sents: list[tuple[int, int]]
+    first_person: bool
+
+    def sentence_of(self, token: int) -> int:
+        starts = [s for s, _ in self.sents]
+        return max(0, bisect.bisect_right(starts, token) - 1)
+
+
+@dataclass(frozen=True, slots=True)
 class _Match:
     extractor: Extractor
     start: int
@@ -104,6 +117,7 @@ class AttributeExtractor:
         self._matcher = Matcher(vocab, validate=True)
         for ex in spec.extractors:
             self._matcher.add(ex.id, [ex.pattern])
+        self._anchors = _anchors(spec.extractors)
         self._currencies = PhraseMatcher(vocab, attr="LOWER")
         for cur in spec.currencies:
             self._currencies.add(cur.id, [make_doc(t) for t in cur.terms])
@@ -143,57 +157,74 @@ class AttributeExtractor:
         """All attributes of ``doc``, in text order."""
         if not len(doc):
             return []
-        currency_at = self._mark_tokens(doc)
+        info = _DocInfo(_sentences(doc), is_first_person(doc))
+        currency_at, flagged = self._mark_tokens(doc)
         try:
-            found = self._numeric(doc, currency_at) + self._find_places(doc)
+            found = self._numeric(doc, info, currency_at, flagged) + self._find_places(doc)
         finally:
             _clear_token_flags(doc)
         questions = doc._.questions or []
         found = [a for a in found if not any(s <= a["start"] < e for s, e in questions)]
         found.sort(key=lambda a: (a["start"], a["end"]))
-        self._add_context(doc, found)
+        self._add_context(doc, info, found)
         return [_ordered(a) for a in _attach_conversions(doc.text, found)]
 
     # -- token flags (what the patterns' ``_`` keys test) -----------------------------------
 
-    def _mark_tokens(self, doc: Doc) -> dict[int, str]:
+    def _mark_tokens(self, doc: Doc) -> tuple[dict[int, str], set[int]]:
+        """Set the ``tc_*`` flags; return currencies by token and the flagged tokens."""
         currency_at: dict[int, str] = {}
+        flagged: set[int] = set()
         for match_id, start, end in self._currencies(doc):
             for i in range(start, end):
                 currency_at.setdefault(i, doc.vocab.strings[match_id])
                 doc[i]._.tc_currency = True
-        for token in doc:
-            low = token.lower_
+                flagged.add(i)
+        words = [t.lower_ for t in doc]
+        for i, low in enumerate(words):
+            token = doc[i]
             if is_digit_number(low) or low in CARDINAL_WORDS:
                 token._.tc_num = True
-            elif self._fused.match(low):
+                flagged.add(i)
+            elif any(c.isdigit() for c in low) and self._fused.match(low):
                 token._.tc_num = True
+                flagged.add(i)
                 cur = _fused_currency(low, self._fused_currency)
                 if cur is not None:
                     token._.tc_currency = True
-                    currency_at[token.i] = cur
+                    currency_at[i] = cur
+            elif _is_number_joiner(words, i, token.is_space):
+                token._.tc_num = True
+                flagged.add(i)
             if low in self._units:
                 token._.tc_unit = True
-        # Joiners inside number words: "twenty-two", "a hundred and fifty", "a thousand".
-        for token in doc[1:-1]:
-            prev, nxt = doc[token.i - 1].lower_, doc[token.i + 1].lower_
-            if (
-                (token.text == "-" and prev in TENS and nxt in UNITS)
-                or (token.lower_ == "and" and prev in SCALES and nxt in CARDINAL_WORDS)
-                # a line break inside "twenty-two\nthousand yuan" (PDF text)
-                or (token.is_space and prev in CARDINAL_WORDS and nxt in CARDINAL_WORDS)
-            ):
-                token._.tc_num = True
-        for token in doc[:-1]:
-            if token.lower_ in ("a", "an") and doc[token.i + 1].lower_ in SCALES:
-                token._.tc_num = True
-        return currency_at
+                flagged.add(i)
+        return currency_at, flagged
+
+    def _candidate_sentences(
+        self, doc: Doc, info: _DocInfo, flagged: set[int]
+    ) -> list[tuple[int, int]]:
+        """Sentences that hold a token every match of some extractor needs.
+
+        Matching ``_`` attributes is slow in spaCy's Matcher, and most sentences hold no
+        number, unit or sale verb; patterns without such an anchor make every sentence count.
+        """
+        if self._anchors is None:
+            return info.sents
+        lowers, lemmas = self._anchors
+        hits = set(flagged)
+        hits.update(i for i, t in enumerate(doc) if t.lower_ in lowers or t.lemma_ in lemmas)
+        return [(start, end) for start, end in info.sents if any(start <= i < end for i in hits)]
 
     # -- prices, ages, times sold, durations -----------------------------------------------
 
-    def _numeric(self, doc: Doc, currency_at: dict[int, str]) -> list[dict[str, Any]]:
+    def _numeric(
+        self, doc: Doc, info: _DocInfo, currency_at: dict[int, str], flagged: set[int]
+    ) -> list[dict[str, Any]]:
         matches = [
-            _Match(self._extractors[doc.vocab.strings[m]], s, e) for m, s, e in self._matcher(doc)
+            _Match(self._extractors[doc.vocab.strings[m]], start + s, start + e)
+            for start, end in self._candidate_sentences(doc, info, flagged)
+            for m, s, e in self._matcher(doc[start:end])
         ]
         matches.sort(key=lambda m: (_TYPE_ORDER[m.extractor.type], -(m.end - m.start), m.start))
         taken: set[int] = set()
@@ -206,12 +237,13 @@ class AttributeExtractor:
         rate_start = {s: doc[s:e].text for _, s, e in self._rates(doc)}
         out: list[dict[str, Any]] = []
         for m in kept:
-            out.extend(self._build(doc, m, currency_at, qualifier_end, rate_start))
+            out.extend(self._build(doc, info, m, currency_at, qualifier_end, rate_start))
         return out
 
     def _build(
         self,
         doc: Doc,
+        info: _DocInfo,
         m: _Match,
         currency_at: dict[int, str],
         qualifier_end: dict[int, tuple[str, int]],
@@ -236,7 +268,7 @@ class AttributeExtractor:
         if ex.type == "price":
             return self._price(doc, m, groups, currency_at, rate_start, base)
         if ex.type == "age":
-            return self._ages(doc, m, groups, base)
+            return self._ages(doc, info, m, groups, base)
         value = ex.value if ex.value is not None else _group_value(doc, groups, m)
         if value is None:
             return []
@@ -285,7 +317,12 @@ class AttributeExtractor:
         return [item]
 
     def _ages(
-        self, doc: Doc, m: _Match, groups: list[tuple[int, int]], base: dict[str, Any]
+        self,
+        doc: Doc,
+        info: _DocInfo,
+        m: _Match,
+        groups: list[tuple[int, int]],
+        base: dict[str, Any],
     ) -> list[dict[str, Any]]:
         person = None
         after = doc[m.end] if m.end < len(doc) else None
@@ -296,7 +333,7 @@ class AttributeExtractor:
             and not after.is_stop
         ):
             person = after.lower_
-        about = "other" if person in self._others else self._age_about(doc, m.start)
+        about = "other" if person in self._others else self._age_about(doc, info, m.start)
         out = []
         span = [(m.start, m.end)] if len(groups) == 1 else groups
         for (gs, ge), (ss, se) in zip(groups, span, strict=False):
@@ -311,10 +348,10 @@ class AttributeExtractor:
             out.append(item)
         return out
 
-    def _age_about(self, doc: Doc, start: int) -> str | None:
+    def _age_about(self, doc: Doc, info: _DocInfo, start: int) -> str | None:
         """Whose age: the nearest person word before it in the sentence ("the son was 40")."""
-        first_person = is_first_person(doc)
-        sent_start = max(s for s, _ in _sentences(doc) if s <= start)
+        first_person = info.first_person
+        sent_start = info.sents[info.sentence_of(start)][0]
         for token in reversed(doc[max(sent_start, start - 8) : start]):
             low = token.lower_
             if low in _SUBJECT:  # before the cues: "she" is the subject of a case note
@@ -353,14 +390,13 @@ class AttributeExtractor:
 
     # -- status, experiencer and code -------------------------------------------------------
 
-    def _add_context(self, doc: Doc, found: list[dict[str, Any]]) -> None:
+    def _add_context(self, doc: Doc, info: _DocInfo, found: list[dict[str, Any]]) -> None:
         if not found:
             return
-        sents = _sentences(doc)
-        starts = [s for s, _ in sents]
+        sents = info.sents
         token_starts = [t.idx for t in doc]
         triggers = self._context.triggers(doc)
-        first_person = is_first_person(doc)
+        first_person = info.first_person
         evidence = [
             (ev[0], _token_at(token_starts, ev[1]), _token_at(token_starts, ev[2] - 1) + 1, ev[3])
             for ev in (doc._.evidence or [])
@@ -370,7 +406,7 @@ class AttributeExtractor:
             start = _token_at(token_starts, item["start"])
             end = _token_at(token_starts, item["end"] - 1) + 1
             own_start, own_end = item.pop("_own", (start, end))
-            s_start, s_end = sents[max(0, bisect.bisect_right(starts, start) - 1)]
+            s_start, s_end = sents[info.sentence_of(start)]
             outside = [t for t in triggers if t.end <= own_start or t.start >= own_end]
             status, _ = self._context.status(doc, start, end, s_start, s_end, outside)
             about = item.pop("about", None) or self._context.experiencer(
@@ -411,6 +447,53 @@ class AttributeExtractor:
         if in_sentence and len(set(in_sentence)) == 1 and in_sentence[0] != "asserted":
             inherited = in_sentence[0]
         return (best[1] if best else None), inherited
+
+
+def _is_number_joiner(words: list[str], i: int, is_space: bool) -> bool:
+    """A token inside a number written in words: "twenty-two", "a hundred and fifty",
+    "a thousand", or a line break in "twenty-two\nthousand yuan" (text from PDF)."""
+    low = words[i]
+    nxt = words[i + 1] if i + 1 < len(words) else ""
+    if low in ("a", "an"):
+        return nxt in SCALES
+    if i == 0 or not nxt:
+        return False
+    prev = words[i - 1]
+    return (
+        (low == "-" and prev in TENS and nxt in UNITS)
+        or (low == "and" and prev in SCALES and nxt in CARDINAL_WORDS)
+        or (is_space and prev in CARDINAL_WORDS and nxt in CARDINAL_WORDS)
+    )
+
+
+def _anchors(extractors: list[Extractor]) -> tuple[frozenset[str], frozenset[str]] | None:
+    """Words (LOWER, LEMMA) one of which every match must hold, besides the ``tc_*`` flags.
+
+    For each pattern, a required token that tests a ``tc_*`` flag (covered by the flagged
+    tokens), else its first required LOWER/LEMMA token. None when some pattern has neither,
+    so that every sentence is searched.
+    """
+    lowers: set[str] = set()
+    lemmas: set[str] = set()
+    for ex in extractors:
+        required = [t for t in ex.pattern if t.get("OP") in (None, "+")]
+        if any("_" in t for t in required):
+            continue
+        for token in required:
+            found = False
+            for key, bucket in (("LOWER", lowers), ("LEMMA", lemmas)):
+                value = token.get(key)
+                if isinstance(value, str):
+                    bucket.add(value.lower())
+                    found = True
+                elif isinstance(value, dict) and set(value) == {"IN"}:
+                    bucket.update(str(v).lower() for v in value["IN"])
+                    found = True
+            if found:
+                break
+        else:
+            return None
+    return frozenset(lowers), frozenset(lemmas)
 
 
 def _fused_pattern(codebook: Codebook) -> re.Pattern[str]:
@@ -486,9 +569,11 @@ def _qualifier_before(
 
 
 def _sentences(doc: Doc) -> list[tuple[int, int]]:
+    """Sentence token ranges, read from the SENT_START array (``doc.sents`` is much slower)."""
     if not doc.has_annotation("SENT_START"):
         return [(0, len(doc))]
-    return [(s.start, s.end) for s in doc.sents]
+    starts = [0, *(int(i) for i in numpy.flatnonzero(doc.to_array("SENT_START") == 1) if i)]
+    return list(zip(starts, [*starts[1:], len(doc)], strict=True))
 
 
 def _char_span(doc: Doc, start: int, end: int) -> dict[str, Any]:
