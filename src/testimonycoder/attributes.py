@@ -29,35 +29,21 @@ import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, Token
-from spacy.util import filter_spans
+from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from testimonycoder.codebook import Codebook, Extractor, load_codebook
 from testimonycoder.context import ContextDetector, is_first_person
-from testimonycoder.errors import CodebookError
-from testimonycoder.gazetteer import Gazetteer, load_gazetteer
-from testimonycoder.numbers import (
-    CARDINAL_WORDS,
-    DIGITS,
-    MULTIPLICATIVE,
-    ORDINALS,
-    SCALES,
-    TENS,
-    UNITS,
-    as_number,
-    digits_value,
-    is_digit_number,
-    parse_number,
-)
+from testimonycoder.gazetteer import Gazetteer
+from testimonycoder.number_tokens import TokenFlags, first_value, group_values, number_groups
+from testimonycoder.numbers import as_number, parse_number
+from testimonycoder.places import PlaceFinder, gazetteer_for
 
-_TOKEN_FLAGS = ("tc_num", "tc_currency", "tc_unit")
 # Where extractors of different types overlap, the earlier type wins ("14 years old" is an age,
 # not a duration of 14 years).
 _TYPE_ORDER = {"price": 0, "age": 1, "times_sold": 2, "duration": 3}
@@ -71,15 +57,8 @@ _SUBJECT = frozenset({"she", "her", "subject"})
 _GENERAL = frozenset({"they", "them", "girls", "women", "children"})
 
 
-def _register_extensions() -> None:
-    for name in _TOKEN_FLAGS:
-        if not Token.has_extension(name):
-            Token.set_extension(name, default=False)
-    if not Doc.has_extension("attributes"):
-        Doc.set_extension("attributes", default=None)
-
-
-_register_extensions()
+if not Doc.has_extension("attributes"):
+    Doc.set_extension("attributes", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,14 +97,7 @@ class AttributeExtractor:
         for ex in spec.extractors:
             self._matcher.add(ex.id, [ex.pattern])
         self._anchors = _anchors(spec.extractors)
-        self._currencies = PhraseMatcher(vocab, attr="LOWER")
-        for cur in spec.currencies:
-            self._currencies.add(cur.id, [make_doc(t) for t in cur.terms])
-        self._fused = _fused_pattern(codebook)
-        self._fused_currency = {
-            t.lower(): c.id for c in spec.currencies for t in c.terms if " " not in t
-        }
-        self._units = {w.lower(): unit for unit, words in spec.units.items() for w in words}
+        self._flags = TokenFlags(vocab, spec, make_doc)
         self._qualifiers = PhraseMatcher(vocab, attr="LOWER")
         for qual, phrases in spec.qualifiers.items():
             self._qualifiers.add(qual, [make_doc(p) for p in phrases])
@@ -134,20 +106,7 @@ class AttributeExtractor:
         self._others = frozenset(p.lower() for p in spec.other_persons)
         self._other_cues = frozenset(c for c in codebook.experiencer.other if " " not in c)
         self._context = ContextDetector(vocab, codebook, make_doc)
-        self._gazetteer = gazetteer
-        self._places = PhraseMatcher(vocab, attr="LOWER")
-        self._place_info: dict[str, dict[str, Any]] = {}
-        if gazetteer is not None:
-            for kind, place in gazetteer.places():
-                key = f"{kind}|{place.name}"
-                self._place_info[key] = {
-                    "value": place.name,
-                    "kind": kind,
-                    "country": gazetteer.kinds[kind].country,
-                    "province": place.province,
-                }
-                forms = gazetteer.surface_forms(kind, place)
-                self._places.add(key, [make_doc(f) for f in forms])
+        self._places = PlaceFinder(vocab, gazetteer, make_doc) if gazetteer else None
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.attributes = self.extract(doc)
@@ -158,11 +117,13 @@ class AttributeExtractor:
         if not len(doc):
             return []
         info = _DocInfo(_sentences(doc), is_first_person(doc))
-        currency_at, flagged = self._mark_tokens(doc)
+        currency_at, flagged = self._flags.mark(doc)
         try:
-            found = self._numeric(doc, info, currency_at, flagged) + self._find_places(doc)
+            found = self._numeric(doc, info, currency_at, flagged)
         finally:
-            _clear_token_flags(doc)
+            self._flags.clear(doc)
+        if self._places is not None:
+            found += self._places(doc)
         questions = doc._.questions or []
         found = [a for a in found if not any(s <= a["start"] < e for s, e in questions)]
         found.sort(key=lambda a: (a["start"], a["end"]))
@@ -170,36 +131,6 @@ class AttributeExtractor:
         return [_ordered(a) for a in _attach_conversions(doc.text, found)]
 
     # -- token flags (what the patterns' ``_`` keys test) -----------------------------------
-
-    def _mark_tokens(self, doc: Doc) -> tuple[dict[int, str], set[int]]:
-        """Set the ``tc_*`` flags; return currencies by token and the flagged tokens."""
-        currency_at: dict[int, str] = {}
-        flagged: set[int] = set()
-        for match_id, start, end in self._currencies(doc):
-            for i in range(start, end):
-                currency_at.setdefault(i, doc.vocab.strings[match_id])
-                doc[i]._.tc_currency = True
-                flagged.add(i)
-        words = [t.lower_ for t in doc]
-        for i, low in enumerate(words):
-            token = doc[i]
-            if is_digit_number(low) or low in CARDINAL_WORDS:
-                token._.tc_num = True
-                flagged.add(i)
-            elif any(c.isdigit() for c in low) and self._fused.match(low):
-                token._.tc_num = True
-                flagged.add(i)
-                cur = _fused_currency(low, self._fused_currency)
-                if cur is not None:
-                    token._.tc_currency = True
-                    currency_at[i] = cur
-            elif _is_number_joiner(words, i, token.is_space):
-                token._.tc_num = True
-                flagged.add(i)
-            if low in self._units:
-                token._.tc_unit = True
-                flagged.add(i)
-        return currency_at, flagged
 
     def _candidate_sentences(
         self, doc: Doc, info: _DocInfo, flagged: set[int]
@@ -250,7 +181,7 @@ class AttributeExtractor:
         rate_start: dict[int, str],
     ) -> list[dict[str, Any]]:
         ex = m.extractor
-        groups = _number_groups(doc, m.start, m.end)
+        groups = number_groups(doc, m.start, m.end)
         if doc[m.start : m.end].text.lower() in ex.exclude:
             return []
         first = next(
@@ -269,13 +200,17 @@ class AttributeExtractor:
             return self._price(doc, m, groups, currency_at, rate_start, base)
         if ex.type == "age":
             return self._ages(doc, info, m, groups, base)
-        value = ex.value if ex.value is not None else _group_value(doc, groups, m)
+        value = ex.value if ex.value is not None else first_value(doc, groups, m.start, m.end)
         if value is None:
             return []
         item = {**base, "value": as_number(value), **_char_span(doc, m.start, m.end)}
         if ex.type == "duration":
             unit = next(
-                (self._units[t.lower_] for t in doc[m.start : m.end] if t.lower_ in self._units),
+                (
+                    self._flags.units[t.lower_]
+                    for t in doc[m.start : m.end]
+                    if t.lower_ in self._flags.units
+                ),
                 None,
             )
             if unit is None:
@@ -292,7 +227,7 @@ class AttributeExtractor:
         rate_start: dict[int, str],
         base: dict[str, Any],
     ) -> list[dict[str, Any]]:
-        values = [v for s, e in groups for v in _values(doc, s, e)]
+        values = [v for s, e in groups for v in group_values(doc, s, e)]
         if not values:
             return []
         currency = next((currency_at[i] for i in range(m.start, m.end) if i in currency_at), None)
@@ -366,28 +301,6 @@ class AttributeExtractor:
 
     # -- places -----------------------------------------------------------------------------
 
-    def _find_places(self, doc: Doc) -> list[dict[str, Any]]:
-        if self._gazetteer is None:
-            return []
-        spans = []
-        for match_id, start, end in self._places(doc):
-            span = doc[start:end]
-            if span[0].is_title or span[0].is_upper:  # "Orang", not "orang"
-                spans.append(span)
-                span.label_ = doc.vocab.strings[match_id]
-        out = []
-        for span in filter_spans(spans):
-            info = {k: v for k, v in self._place_info[span.label_].items() if v is not None}
-            out.append(
-                {
-                    "type": "place",
-                    **info,
-                    "rule": "gazetteer",
-                    **_char_span(doc, span.start, span.end),
-                }
-            )
-        return out
-
     # -- status, experiencer and code -------------------------------------------------------
 
     def _add_context(self, doc: Doc, info: _DocInfo, found: list[dict[str, Any]]) -> None:
@@ -449,23 +362,6 @@ class AttributeExtractor:
         return (best[1] if best else None), inherited
 
 
-def _is_number_joiner(words: list[str], i: int, is_space: bool) -> bool:
-    """A token inside a number written in words: "twenty-two", "a hundred and fifty",
-    "a thousand", or a line break in "twenty-two\nthousand yuan" (text from PDF)."""
-    low = words[i]
-    nxt = words[i + 1] if i + 1 < len(words) else ""
-    if low in ("a", "an"):
-        return nxt in SCALES
-    if i == 0 or not nxt:
-        return False
-    prev = words[i - 1]
-    return (
-        (low == "-" and prev in TENS and nxt in UNITS)
-        or (low == "and" and prev in SCALES and nxt in CARDINAL_WORDS)
-        or (is_space and prev in CARDINAL_WORDS and nxt in CARDINAL_WORDS)
-    )
-
-
 def _anchors(extractors: list[Extractor]) -> tuple[frozenset[str], frozenset[str]] | None:
     """Words (LOWER, LEMMA) one of which every match must hold, besides the ``tc_*`` flags.
 
@@ -494,68 +390,6 @@ def _anchors(extractors: list[Extractor]) -> tuple[frozenset[str], frozenset[str
         else:
             return None
     return frozenset(lowers), frozenset(lemmas)
-
-
-def _fused_pattern(codebook: Codebook) -> re.Pattern[str]:
-    """Tokens that hold a number and a currency or a range: "￥5000", "5000yuan", "5,000-¥8,000"."""
-    terms = sorted(
-        (
-            re.escape(t.lower())
-            for c in codebook.attributes.currencies
-            for t in c.terms
-            if " " not in t
-        ),
-        key=len,
-        reverse=True,
-    )
-    cur = "(?:" + "|".join(terms) + ")" if terms else "(?!)"
-    amount = rf"{cur}?\d[\d,]*(?:\.\d+)?{cur}?"
-    return re.compile(rf"^(?=.*\d)(?=.*(?:{cur}|[–—-]))(?:{amount})(?:[–—-]{amount})?$")
-
-
-def _fused_currency(text: str, terms: dict[str, str]) -> str | None:
-    letters = DIGITS.sub(" ", text).replace("–", " ").replace("—", " ").replace("-", " ")
-    for part in letters.split():
-        if part in terms:
-            return terms[part]
-    return None
-
-
-def _number_groups(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
-    groups: list[tuple[int, int]] = []
-    i = start
-    while i < end:
-        if doc[i]._.tc_num and doc[i].lower_ not in ("-", "and", "a", "an"):
-            j = i
-            while j < end and doc[j]._.tc_num:
-                j += 1
-            while doc[j - 1].lower_ in ("-", "and") or doc[j - 1].is_space:
-                j -= 1
-            groups.append((i, j))
-            i = j
-        else:
-            i += 1
-    return groups
-
-
-def _values(doc: Doc, start: int, end: int) -> list[float]:
-    """One value, or two for a range written in one token ("5,000-¥8,000")."""
-    words = [t.text for t in doc[start:end]]
-    value = parse_number(words)
-    if value is not None:
-        return [value]
-    return [digits_value(d) for w in words for d in DIGITS.findall(w)][:2]
-
-
-def _group_value(doc: Doc, groups: list[tuple[int, int]], m: _Match) -> float | None:
-    if groups:
-        return parse_number([t.text for t in doc[groups[0][0] : groups[0][1]]])
-    for token in doc[m.start : m.end]:
-        if token.lower_ in MULTIPLICATIVE:
-            return MULTIPLICATIVE[token.lower_]
-        if token.lower_ in ORDINALS:
-            return ORDINALS[token.lower_]
-    return None
 
 
 def _qualifier_before(
@@ -632,33 +466,6 @@ def _ordered(item: dict[str, Any]) -> dict[str, Any]:
     """The same dict with keys in one documented order (easier to read in the JSONL)."""
     rank = {k: i for i, k in enumerate(_KEY_ORDER)}
     return dict(sorted(item.items(), key=lambda kv: rank.get(kv[0], len(rank))))
-
-
-def _clear_token_flags(doc: Doc) -> None:
-    """Drop the matcher's token flags so that they do not travel with the Doc."""
-    for key in [
-        k
-        for k in doc.user_data
-        if isinstance(k, tuple) and len(k) == 4 and k[0] == "._." and k[1] in _TOKEN_FLAGS
-    ]:
-        del doc.user_data[key]
-
-
-def gazetteer_for(codebook: Codebook, codebook_path: str | Path | None) -> Gazetteer | None:
-    """The gazetteer named by the codebook, relative to the codebook's folder."""
-    from testimonycoder.resources import config_path
-
-    name = codebook.attributes.gazetteer
-    if name is None:
-        return None
-    path = Path(name)
-    if not path.is_absolute():
-        path = (Path(codebook_path).parent / path) if codebook_path else config_path(name)
-    if not path.exists():
-        raise CodebookError(
-            f"{codebook_path or 'codebook'}: [attributes -> gazetteer] '{path}' does not exist"
-        )
-    return load_gazetteer(path)
 
 
 @Language.factory(
