@@ -329,3 +329,10 @@ def test_gazetteer_province_must_exist(tmp_path) -> None:  # type: ignore[no-unt
     )
     with pytest.raises(CodebookError, match="province 'Z'"):
         load_gazetteer(path)
+
+
+def test_number_broken_across_lines(nlp: Language) -> None:
+    # Text from PDF: the line (and so the sentence) breaks inside the amount.
+    text = "the broker sold me to a man from a village for twenty-two\nthousand yuan. [The man]"
+    prices = _of_type(nlp, text, "price")
+    assert [(p["value"], p["text"]) for p in prices] == [(22000, "twenty-two\nthousand yuan")]

@@ -135,7 +135,7 @@ class AttributeExtractor:
     def _candidate_sentences(
         self, doc: Doc, info: _DocInfo, flagged: set[int]
     ) -> list[tuple[int, int]]:
-        """Sentences that hold a token every match of some extractor needs.
+        """Runs of sentences that hold a token every match of some extractor needs.
 
         Matching ``_`` attributes is slow in spaCy's Matcher, and most sentences hold no
         number, unit or sale verb; patterns without such an anchor make every sentence count.
@@ -145,7 +145,16 @@ class AttributeExtractor:
         lowers, lemmas = self._anchors
         hits = set(flagged)
         hits.update(i for i, t in enumerate(doc) if t.lower_ in lowers or t.lemma_ in lemmas)
-        return [(start, end) for start, end in info.sents if any(start <= i < end for i in hits)]
+        runs: list[tuple[int, int]] = []
+        for start, end in info.sents:
+            if any(start <= i < end for i in hits):
+                # Adjacent sentences are searched together: PDF text breaks lines (and so
+                # sentences) inside "twenty-two\nthousand yuan".
+                if runs and runs[-1][1] == start:
+                    runs[-1] = (runs[-1][0], end)
+                else:
+                    runs.append((start, end))
+        return runs
 
     # -- prices, ages, times sold, durations -----------------------------------------------
 
