@@ -336,3 +336,8 @@ def test_number_broken_across_lines(nlp: Language) -> None:
     text = "the broker sold me to a man from a village for twenty-two\nthousand yuan. [The man]"
     prices = _of_type(nlp, text, "price")
     assert [(p["value"], p["text"]) for p in prices] == [(22000, "twenty-two\nthousand yuan")]
+
+
+def test_age_of_the_speaker_not_of_the_person_before(nlp: Language) -> None:
+    ages = _of_type(nlp, "My father died when I was eight. My mother raised pigs.", "age")
+    assert [(a["value"], a["about"]) for a in ages] == [(8, "self")]

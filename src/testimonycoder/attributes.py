@@ -277,7 +277,11 @@ class AttributeExtractor:
             and not after.is_stop
         ):
             person = after.lower_
-        about = "other" if person in self._others else self._age_about(doc, info, m.start)
+        about = (
+            "other"
+            if person in self._others
+            else self._age_about(doc, info, groups[0][0] if groups else m.start)
+        )
         out = []
         span = [(m.start, m.end)] if len(groups) == 1 else groups
         for (gs, ge), (ss, se) in zip(groups, span, strict=False):
