@@ -56,16 +56,29 @@ class Featurizer:
     def __init__(self, config: FeatureConfig) -> None:
         self.config = config
         self._words = HashingVectorizer(
-            n_features=config.word_features, ngram_range=(1, 2), analyzer="word",
-            token_pattern=r"\S+", lowercase=False, alternate_sign=False, norm=None,
+            n_features=config.word_features,
+            ngram_range=(1, 2),
+            analyzer="word",
+            token_pattern=r"\S+",
+            lowercase=False,
+            alternate_sign=False,
+            norm=None,
         )
         self._chars = HashingVectorizer(
-            n_features=config.char_features, ngram_range=(3, 5), analyzer="char_wb",
-            lowercase=True, alternate_sign=False, norm=None,
+            n_features=config.char_features,
+            ngram_range=(3, 5),
+            analyzer="char_wb",
+            lowercase=True,
+            alternate_sign=False,
+            norm=None,
         )
         self._rules = HashingVectorizer(
-            n_features=RULE_BLOCK_FEATURES, analyzer="word", token_pattern=r"\S+",
-            lowercase=False, alternate_sign=False, norm=None,
+            n_features=RULE_BLOCK_FEATURES,
+            analyzer="word",
+            token_pattern=r"\S+",
+            lowercase=False,
+            alternate_sign=False,
+            norm=None,
         )
 
     @property
@@ -99,7 +112,7 @@ class Featurizer:
     def _block(matrix: sp.csr_matrix, weight: float) -> sp.csr_matrix:
         matrix = matrix.astype(np.float32)
         matrix.data = np.log1p(matrix.data)
-        return normalize(matrix) * weight  # type: ignore[no-any-return]
+        return normalize(matrix) * weight
 
     def _sentences(
         self, doc: Doc, lemmas: list[str], texts: list[str], rules: list[str]

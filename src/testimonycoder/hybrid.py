@@ -77,8 +77,15 @@ def combine(
                 start, end, pscores = best
                 extra.append(
                     Evidence(
-                        code, start, end, doc.text[start:end], "model", "asserted",
-                        "self", None, pscores.get(code, 0.0),
+                        code,
+                        start,
+                        end,
+                        doc.text[start:end],
+                        "model",
+                        "asserted",
+                        "self",
+                        None,
+                        pscores.get(code, 0.0),
                     )
                 )
     return chosen, scores, review, extra

@@ -20,9 +20,7 @@ def code_metrics(Y: np.ndarray, P: np.ndarray, codes: list[str]) -> dict[str, An
     per_code: dict[str, dict[str, float]] = {}
     for k, code in enumerate(codes):
         y, p = Y[:, k], P[:, k]
-        prec, rec, f1, _ = precision_recall_fscore_support(
-            y, p, average="binary", zero_division=0
-        )
+        prec, rec, f1, _ = precision_recall_fscore_support(y, p, average="binary", zero_division=0)
         per_code[code] = {
             "precision": round(float(prec), 4),
             "recall": round(float(rec), 4),

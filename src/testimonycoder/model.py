@@ -1,4 +1,4 @@
-"""The trainable classifier: passage- and document-level logistic regression, stacked and calibrated.
+"""The trainable classifier: passage and document logistic regressions, stacked and calibrated.
 
 ``TestimonyClassifier`` follows the scikit-learn estimator contract: ``__init__`` only stores
 parameters, ``fit`` learns attributes ending in ``_`` and returns ``self``, and the predict
@@ -56,7 +56,11 @@ def _fit_linear(X: Any, Y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray,
             intercept[k] = np.log(rate / (1 - rate))
             continue
         model = LogisticRegression(
-            C=C, class_weight="balanced", solver="liblinear", dual=True, random_state=seed,
+            C=C,
+            class_weight="balanced",
+            solver="liblinear",
+            dual=True,
+            random_state=seed,
             max_iter=5000,
         ).fit(X, y)
         coef[k] = model.coef_[0]
@@ -66,7 +70,7 @@ def _fit_linear(X: Any, Y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray,
 
 def _scores(coef: np.ndarray, intercept: np.ndarray, X: Any) -> np.ndarray:
     z = np.asarray(X @ coef.T) + intercept[None, :]
-    return 1.0 / (1.0 + np.exp(-z))  # type: ignore[no-any-return]
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 class TestimonyClassifier(ClassifierMixin, BaseEstimator):
@@ -160,7 +164,9 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
                     if Y[d, k] == 0:
                         label.append(0)
                     elif doc_spans:
-                        label.append(int(any(a < e and s < b for a, b, c in doc_spans if c == code)))
+                        label.append(
+                            int(any(a < e and s < b for a, b, c in doc_spans if c == code))
+                        )
                     else:
                         usable = False
                         label.append(1)
@@ -191,7 +197,7 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
         """Calibrated probabilities (n_docs, n_codes) from raw stacked scores."""
         w = self.calibrators_
         z = raw[:, :, 0] * w[None, :, 0] + raw[:, :, 1] * w[None, :, 1] + w[None, :, 2]
-        return 1.0 / (1.0 + np.exp(-z))  # type: ignore[no-any-return]
+        return 1.0 / (1.0 + np.exp(-z))
 
     def predict_proba(self, X: list[Doc]) -> np.ndarray:
         """Calibrated probability of every code for every doc (n_docs x n_codes)."""
@@ -217,8 +223,10 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
                     (s, e, {c: float(doc_pass[i, k]) for k, c in enumerate(self.codes_)})
                 )
             out.append(
-                DocScores(doc={c: float(probs[d, k]) for k, c in enumerate(self.codes_)},
-                          passages=passages)
+                DocScores(
+                    doc={c: float(probs[d, k]) for k, c in enumerate(self.codes_)},
+                    passages=passages,
+                )
             )
         return out
 

@@ -11,7 +11,7 @@ from testimonycoder.errors import ModelError
 if TYPE_CHECKING:
     from testimonycoder.model import TestimonyClassifier
 
-from testimonycoder.model_store import MODEL_FILE  # noqa: E402
+from testimonycoder.model_store import MODEL_FILE
 
 
 def resolve_model(

@@ -59,7 +59,9 @@ def save_model(
     manifest["sha256"] = hashlib.sha256(data).hexdigest()
     manifest["format"] = FORMAT_VERSION
     write_text_atomic(
-        folder / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n", force=True,
+        folder / MANIFEST,
+        json.dumps(manifest, indent=2, sort_keys=True) + "\n",
+        force=True,
         shared=True,
     )
 

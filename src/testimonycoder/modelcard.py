@@ -37,14 +37,19 @@ def package_versions() -> dict[str, str]:
 
 
 def _table(metrics: dict[str, Any]) -> str:
-    lines = ["| code | precision | recall | F1 | Cohen's κ | support |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| code | precision | recall | F1 | Cohen's κ | support |",
+        "|---|---|---|---|---|---|",
+    ]
     for code, m in metrics["codes"].items():
         lines.append(
             f"| {code} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | "
             f"{m['kappa']:.3f} | {m['support']} |"
         )
-    lines.append(f"\nmicro-F1 **{metrics['micro_f1']:.3f}**, macro-F1 {metrics['macro_f1']:.3f}, "
-                 f"lowest κ {metrics['min_kappa']:.3f}, {metrics['n_documents']} documents")
+    lines.append(
+        f"\nmicro-F1 **{metrics['micro_f1']:.3f}**, macro-F1 {metrics['macro_f1']:.3f}, "
+        f"lowest κ {metrics['min_kappa']:.3f}, {metrics['n_documents']} documents"
+    )
     return "\n".join(lines)
 
 

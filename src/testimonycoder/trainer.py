@@ -53,7 +53,7 @@ def train_to_dir(
     seed: int = 0,
     config: Path | None = None,
     split: list[str] | None = None,
-    code_map: dict[str, str] | None = None,
+    code_map: dict[str, str | None] | None = None,
     name: str | None = None,
     test_data: Path | None = None,
     force: bool = False,
@@ -73,8 +73,13 @@ def train_to_dir(
     codebook = load_codebook(codebook_path)
     records = load_training_records(data, codebook=codebook, split=split, code_map=code_map)
     result = train(
-        records, codebook_path=str(codebook_path) if codebook_path else None, folds=folds,
-        seed=seed, params=params, warn=warn, progress=progress,
+        records,
+        codebook_path=str(codebook_path) if codebook_path else None,
+        folds=folds,
+        seed=seed,
+        params=params,
+        warn=warn,
+        progress=progress,
     )
     test_metrics = None
     if test_data is not None:
@@ -91,17 +96,21 @@ def train_to_dir(
         "data_hash": data_hash(records),
         "codebook": codebook.hash,
         "versions": package_versions(),
-        "params": {k: getattr(result.model, k) for k in ("C", "window", "word_features",
-                                                          "char_features", "band", "seed")},
+        "params": {
+            k: getattr(result.model, k)
+            for k in ("C", "window", "word_features", "char_features", "band", "seed")
+        },
     }
     out.mkdir(exist_ok=True)
     save_model(result.model, out, metadata=metadata)
     metrics = dict(result.metrics)
     metrics["warnings"] = result.warnings
-    write_text_atomic(out / "metrics.json", json.dumps(metrics, indent=2) + "\n", force=True,
-                      shared=True)
-    card = render_model_card(name=model_name, metadata=metadata, metrics=result.metrics,
-                             test_metrics=test_metrics)
+    write_text_atomic(
+        out / "metrics.json", json.dumps(metrics, indent=2) + "\n", force=True, shared=True
+    )
+    card = render_model_card(
+        name=model_name, metadata=metadata, metrics=result.metrics, test_metrics=test_metrics
+    )
     write_text_atomic(out / "model-card.md", card, force=True, shared=True)
     return result
 
@@ -123,28 +132,49 @@ def evaluate_records(
     Y = np.array([[int(c in r.codes) for c in codes] for r in records])
     P = np.array([[int(c in k.codes) for c in codes] for k in codings])
     R = np.array(
-        [[int(any(e.code == c and e.status == "asserted" and e.source == "rules"
-                  for e in k.evidence)) for c in codes] for k in codings]
+        [
+            [
+                int(
+                    any(
+                        e.code == c and e.status == "asserted" and e.source == "rules"
+                        for e in k.evidence
+                    )
+                )
+                for c in codes
+            ]
+            for k in codings
+        ]
     )
     errors = []
     for r, k in zip(records, codings, strict=True):
         for c in codes:
             gold, pred = c in r.codes, c in k.codes
             if gold != pred:
-                errors.append({
-                    "id": r.id, "code": c, "error": "false positive" if pred else "false negative",
-                    "score": k.scores.get(c, 0.0),
-                    "evidence": [e.to_dict() for e in k.evidence if e.code == c],
-                })
-    out: dict[str, Any] = {"hybrid": code_metrics(Y, P, codes), "rules_only": code_metrics(Y, R, codes)}
+                errors.append(
+                    {
+                        "id": r.id,
+                        "code": c,
+                        "error": "false positive" if pred else "false negative",
+                        "score": k.scores.get(c, 0.0),
+                        "evidence": [e.to_dict() for e in k.evidence if e.code == c],
+                    }
+                )
+    out: dict[str, Any] = {
+        "hybrid": code_metrics(Y, P, codes),
+        "rules_only": code_metrics(Y, R, codes),
+    }
     if model is not None:
-        M = np.array([[int(k.scores.get(c, 0) >= model.thresholds[c]) for c in codes] for k in codings])
+        M = np.array(
+            [[int(k.scores.get(c, 0) >= model.thresholds[c]) for c in codes] for k in codings]
+        )
         out["model_only"] = code_metrics(Y, M, codes)
     out["confusion"] = {
-        c: {"tp": int(((Y[:, i] == 1) & (P[:, i] == 1)).sum()),
+        c: {
+            "tp": int(((Y[:, i] == 1) & (P[:, i] == 1)).sum()),
             "fp": int(((Y[:, i] == 0) & (P[:, i] == 1)).sum()),
             "fn": int(((Y[:, i] == 1) & (P[:, i] == 0)).sum()),
-            "tn": int(((Y[:, i] == 0) & (P[:, i] == 0)).sum())}
+            "tn": int(((Y[:, i] == 0) & (P[:, i] == 0)).sum()),
+        }
         for i, c in enumerate(codes)
     }
     out["errors"] = errors
@@ -158,15 +188,21 @@ def evaluate_data(
     rules_only: bool = False,
     codebook_path: Path | None = None,
     split: list[str] | None = None,
-    code_map: dict[str, str] | None = None,
+    code_map: dict[str, str | None] | None = None,
 ) -> dict[str, Any]:
     """Evaluate a model (default: the bundled one) on gold-coded ``data``."""
     from testimonycoder.model_io import resolve_model
 
     codebook = load_codebook(codebook_path)
-    records = load_training_records(data, codebook=codebook, split=split or ["test"]
-                                    if data.is_dir() else split, code_map=code_map)
+    records = load_training_records(
+        data,
+        codebook=codebook,
+        split=split or ["test"] if data.is_dir() else split,
+        code_map=code_map,
+    )
     model = resolve_model(model_dir, codebook, use_model=not rules_only)
     result = evaluate_records(records, model, codebook_path)
-    result["model"] = str(model_dir) if model_dir else ("rules only" if model is None else "default")
+    result["model"] = (
+        str(model_dir) if model_dir else ("rules only" if model is None else "default")
+    )
     return result

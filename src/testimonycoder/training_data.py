@@ -46,7 +46,9 @@ def _spans(value: Any, text: str, where: str) -> list[tuple[int, int, str]]:
         try:
             start, end, code = int(span["start"]), int(span["end"]), str(span["code"])
         except (KeyError, TypeError, ValueError):
-            raise InputError(f"{where}: span {i} needs integer 'start', 'end' and a 'code'") from None
+            raise InputError(
+                f"{where}: span {i} needs integer 'start', 'end' and a 'code'"
+            ) from None
         if not 0 <= start < end <= len(text):
             raise InputError(
                 f"{where}: span {i} ({start}-{end}) lies outside the text ({len(text)} characters)"
@@ -67,7 +69,9 @@ def _record(obj: dict[str, Any], where: str) -> TrainingRecord:
     if not isinstance(text, str):
         raise InputError(f"{where}: 'text' must be a string")
     codes = [c.split(".")[0] for c in _codes(obj["codes"], where)]
-    return TrainingRecord(str(obj["id"]), text, sorted(set(codes)), _spans(obj.get("spans"), text, where))
+    return TrainingRecord(
+        str(obj["id"]), text, sorted(set(codes)), _spans(obj.get("spans"), text, where)
+    )
 
 
 def _from_rows(rows: Iterable[tuple[str, dict[str, Any]]]) -> list[TrainingRecord]:
@@ -87,7 +91,7 @@ def load_training_records(
     *,
     codebook: Codebook,
     split: list[str] | None = None,
-    code_map: dict[str, str] | None = None,
+    code_map: dict[str, str | None] | None = None,
     skip_bad_lines: bool = False,
 ) -> list[TrainingRecord]:
     """Gold-coded documents from ``path`` (see the module docstring for the formats)."""
@@ -100,7 +104,8 @@ def load_training_records(
         records = _load_hf(path, split)
     elif suffix in (".jsonl", ".json") and not _is_tool_export(path):
         rows = (
-            (f"{path}:{n}", obj) for n, obj in iter_jsonl_records(path, skip_bad_lines=skip_bad_lines)
+            (f"{path}:{n}", obj)
+            for n, obj in iter_jsonl_records(path, skip_bad_lines=skip_bad_lines)
         )
         records = _from_rows(rows)
     elif suffix == ".csv":
@@ -109,8 +114,13 @@ def load_training_records(
         try:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: not a readable CSV file ({str(exc).splitlines()[0]})") from None
-        records = _from_rows((f"{path}: row {i + 2}", r) for i, r in enumerate(frame.to_dict("records")))
+            raise InputError(
+                f"{path}: not a readable CSV file ({str(exc).splitlines()[0]})"
+            ) from None
+        records = _from_rows(
+            (f"{path}: row {i + 2}", {str(k): v for k, v in r.items()})
+            for i, r in enumerate(frame.to_dict("records"))
+        )
     elif suffix == ".parquet":
         import pandas as pd
 
@@ -118,7 +128,10 @@ def load_training_records(
             frame = pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises several types for damaged files
             raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
-        records = _from_rows((f"{path}: row {i}", r) for i, r in enumerate(frame.to_dict("records")))
+        records = _from_rows(
+            (f"{path}: row {i}", {str(k): v for k, v in r.items()})
+            for i, r in enumerate(frame.to_dict("records"))
+        )
     else:
         records = _load_annotated(path, codebook, code_map)
     if not records:
@@ -163,14 +176,16 @@ def _load_hf(path: Path, split: list[str] | None) -> list[TrainingRecord]:
         parts = [(s, ds[s]) for s in names]
     else:
         parts = [("data", ds)]
-    return _from_rows((f"{path} [{s}] row {i}", dict(r)) for s, part in parts for i, r in enumerate(part))
+    return _from_rows(
+        (f"{path} [{s}] row {i}", dict(r)) for s, part in parts for i, r in enumerate(part)
+    )
 
 
 def _load_annotated(
-    path: Path, codebook: Codebook, code_map: dict[str, str] | None
+    path: Path, codebook: Codebook, code_map: dict[str, str | None] | None
 ) -> list[TrainingRecord]:
     try:
-        from testimonycoder.io.annotations import load_annotated  # type: ignore[import-not-found]
+        from testimonycoder.io.annotations import load_annotated
     except ImportError:
         raise InputError(
             f"{path}: unsupported training data type '{path.suffix}'; use .jsonl, .csv, .parquet "
@@ -194,7 +209,7 @@ def records_from_annotations(texts: dict[str, str], frame: Any) -> list[Training
         spans: list[tuple[int, int, str]] = []
         for coder in coders:
             mine = rows[rows["coder"] == coder]
-            status = mine["status"] if "status" in mine else None
+            status = mine.get("status", None)
             asserted = mine if status is None else mine[status.fillna("asserted") == "asserted"]
             for code in set(asserted["code"].dropna()):
                 if code:

@@ -26,7 +26,9 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except TestimonyCoderError as exc:
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             err_console.print("[bold red]interrupted:[/] no output was written or changed")

@@ -10,14 +10,17 @@ import typer
 from rich.table import Table
 
 from testimonycoder.cli._common import console, handle_errors
-from testimonycoder.cli.train import load_code_map, metrics_table
+from testimonycoder.cli.train import metrics_table
+from testimonycoder.io.code_map import load_code_map
 
 
 @handle_errors
 def evaluate(
     data: Annotated[Path, typer.Argument(help="Gold data (a corpus folder uses its test split).")],
-    model: Annotated[Path | None, typer.Option(exists=True, file_okay=False,
-                                               help="Model folder (default: bundled).")] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(exists=True, file_okay=False, help="Model folder (default: bundled)."),
+    ] = None,
     rules_only: Annotated[bool, typer.Option(help="Evaluate the codebook rules alone.")] = False,
     codebook: Annotated[Path | None, typer.Option(exists=True, dir_okay=False)] = None,
     split: Annotated[list[str] | None, typer.Option(help="Corpus splits to evaluate.")] = None,
@@ -33,8 +36,14 @@ def evaluate(
     from testimonycoder.trainer import evaluate_data
 
     enforce_offline(allow_network=allow_network)
-    result = evaluate_data(data, model_dir=model, rules_only=rules_only, codebook_path=codebook,
-                           split=split, code_map=load_code_map(code_map))
+    result = evaluate_data(
+        data,
+        model_dir=model,
+        rules_only=rules_only,
+        codebook_path=codebook,
+        split=split,
+        code_map=load_code_map(code_map),
+    )
     console.print(metrics_table(f"{data} — {result['model']} (hybrid decision)", result["hybrid"]))
     confusion = Table(title="confusion summary")
     for col in ("code", "TP", "FP", "FN", "TN"):
@@ -46,7 +55,9 @@ def evaluate(
     for col in ("document", "code", "error", "score", "evidence"):
         errors.add_column(col)
     for e in result["errors"][:show_errors]:
-        ev = "; ".join(f"{x['text'][:50]} ({x['status']}, {x['source']})" for x in e["evidence"][:2])
+        ev = "; ".join(
+            f"{x['text'][:50]} ({x['status']}, {x['source']})" for x in e["evidence"][:2]
+        )
         errors.add_row(e["id"], e["code"], e["error"], f"{e['score']:.2f}", ev or "—")
     console.print(errors)
     if out is not None:
