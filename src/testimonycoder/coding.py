@@ -83,6 +83,7 @@ def code_docs(
                 codebook=codebook.hash,
                 evidence=evidence,
                 segments=_segments(doc, evidence),
+                attributes=list(doc._.attributes or []),
             )
         )
     return out
