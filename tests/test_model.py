@@ -138,3 +138,27 @@ def test_default_model_ships(root: Path) -> None:
     assert (folder / MODEL_FILE).stat().st_size < 20 * 1024 * 1024
     shutil.copytree(folder, folder.parent / "_tmp_copy_check", dirs_exist_ok=True)
     shutil.rmtree(folder.parent / "_tmp_copy_check")
+
+
+def test_model_only_code_points_at_its_passage(root: Path, nlp) -> None:  # type: ignore[no-untyped-def]
+    """Implicit evidence: the rules find nothing, the model's evidence is the driving sentence."""
+    folder = root / "models/default"
+    if not (folder / MODEL_FILE).exists():
+        pytest.skip("default model not built yet")
+    from testimonycoder.coding import code_documents
+    from testimonycoder.document import Document
+
+    model = load_model(folder)
+    text = (
+        "We lived in the mountains. The man counted the notes into the woman's hand and she "
+        "left without me. After that I cooked and worked in his fields, and his mother slept "
+        "by the door so I could not go out."
+    )
+    [coding] = code_documents([Document("x", text)], nlp=nlp, model=model)
+    model_evidence = [e for e in coding.evidence if e.source == "model"]
+    for ev in model_evidence:
+        assert ev.code in coding.codes
+        assert text[ev.start : ev.end] == ev.text and ev.score is not None
+    assert "forced_marriage" in coding.codes
+    assert [e.code for e in model_evidence] == ["forced_marriage"]
+    assert "his fields" in model_evidence[0].text
