@@ -112,9 +112,12 @@ def code_to_file(
     def codings(docs: Iterator[Document]) -> Iterator[Coding]:
         if engine == "dask":
             from testimonycoder.distributed import code_documents_dask
+            from testimonycoder.resources import default_model_dir
 
+            # Workers load the model from its folder (once each) rather than unpickling it.
+            model_path = None if model is None else (model_dir or default_model_dir())
             return code_documents_dask(
-                docs, codebook_path=codebook_path, model=model, batch_size=batch_size,
+                docs, codebook_path=codebook_path, model=model_path, batch_size=batch_size,
                 scheduler=scheduler,
             )
         return code_documents(docs, nlp=nlp, model=model, batch_size=batch_size, n_process=n_process)
