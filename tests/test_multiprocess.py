@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from _texts import documents
 from testimonycoder.coding import code_documents
 from testimonycoder.parallel import fork_available
 from testimonycoder.pipeline import build_nlp
-
-from ._texts import documents
 
 
 @pytest.fixture(scope="module")
