@@ -55,9 +55,7 @@ TARGET_MEMORY = 1.2
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(REPO / "src"), *filter(None, [env.get("PYTHONPATH")])]
-    )
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), *filter(None, [env.get("PYTHONPATH")])])
     env.setdefault("HF_HUB_OFFLINE", "1")
     env.setdefault("HF_DATASETS_OFFLINE", "1")
     return env
@@ -82,11 +80,9 @@ class Run:
 def run_child(cmd: list[str], *, cwd: Path | None = None) -> Run:
     """Run ``cmd``, measuring wall time and peak memory without holding its output in memory."""
     load = _load()
-    err = tempfile.TemporaryFile()
+    err = tempfile.TemporaryFile()  # noqa: SIM115  (closed below, after the child exits)
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, env=_env(), cwd=cwd, stdout=subprocess.DEVNULL, stderr=err
-    )
+    proc = subprocess.Popen(cmd, env=_env(), cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
     ps = psutil.Process(proc.pid)
     tree_peak = 0
     while True:
@@ -103,6 +99,7 @@ def run_child(cmd: list[str], *, cwd: Path | None = None) -> Run:
     proc.returncode = os.waitstatus_to_exitcode(status)
     err.seek(0)
     stderr = err.read().decode("utf-8", "replace")
+    err.close()
     peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
     return Run(seconds, peak, max(tree_peak, peak), proc.returncode, stderr, load)
 
@@ -135,7 +132,10 @@ def bare_tokenizer(corpus: Path, words: int, batch_size: int) -> dict[str, float
     load = _load()
     out = subprocess.run(
         [sys.executable, "-c", _TOKENIZER_CHILD, str(corpus), str(batch_size)],
-        env=_env(), capture_output=True, text=True, check=True,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        check=True,
     )
     times = json.loads(out.stdout)
     return {"cold": words / times[0], "warm": words / min(times[1:]), "load": load}
@@ -143,8 +143,18 @@ def bare_tokenizer(corpus: Path, words: int, batch_size: int) -> dict[str, float
 
 def code_cmd(corpus: Path, out: Path, batch_size: int, n_process: int) -> list[str]:
     return [
-        sys.executable, "-m", "testimonycoder", "code", str(corpus), "--out", str(out),
-        "--force", "--batch-size", str(batch_size), "--n-process", str(n_process),
+        sys.executable,
+        "-m",
+        "testimonycoder",
+        "code",
+        str(corpus),
+        "--out",
+        str(out),
+        "--force",
+        "--batch-size",
+        str(batch_size),
+        "--n-process",
+        str(n_process),
     ]
 
 
@@ -158,13 +168,23 @@ def train_time(corpus_dir: Path, work: Path) -> str:
     """``train`` on the corpus folder, or why it could not be timed."""
     probe = subprocess.run(
         [sys.executable, "-m", "testimonycoder", "train", "--help"],
-        env=_env(), capture_output=True, text=True,
+        env=_env(),
+        capture_output=True,
+        text=True,
     )
     if probe.returncode != 0:
         return "not available (no `train` command in this checkout)"
     run = run_child(
-        [sys.executable, "-m", "testimonycoder", "train", str(corpus_dir),
-         "--out", str(work / "model"), "--force"]
+        [
+            sys.executable,
+            "-m",
+            "testimonycoder",
+            "train",
+            str(corpus_dir),
+            "--out",
+            str(work / "model"),
+            "--force",
+        ]
     )
     if run.returncode != 0:
         last = (run.stderr.strip().splitlines() or ["?"])[-1]
@@ -196,8 +216,12 @@ def latency(corpus_dir: Path, n: int = 200) -> dict[str, object]:
         list(code_documents([d], nlp=nlp, model=model))
         times.append((time.perf_counter() - t) * 1000)
     q = statistics.quantiles(times, n=20)
-    return {"p50": statistics.median(times), "p95": q[18], "n": len(times),
-            "model": getattr(model, "name", "default") if model is not None else None}
+    return {
+        "p50": statistics.median(times),
+        "p95": q[18],
+        "n": len(times),
+        "model": getattr(model, "name", "default") if model is not None else None,
+    }
 
 
 _SPY_SKIP = ("threading.py", "rich/live.py", "<frozen", "typer/", "_click/", "click/", "runpy")
@@ -211,7 +235,9 @@ def py_spy(cmd: list[str], work: Path) -> str:
     raw = work / "profile.txt"
     subprocess.run(
         [spy, "record", "-r", "100", "-f", "raw", "-o", str(raw), "--", *cmd],
-        env=_env(), capture_output=True, check=False,
+        env=_env(),
+        capture_output=True,
+        check=False,
     )
     if not raw.exists():
         return "py-spy could not sample the process (ptrace not permitted?)."
@@ -227,9 +253,8 @@ def py_spy(cmd: list[str], work: Path) -> str:
         total += int(count)
         own[frames[-1].replace(str(REPO / "src") + "/", "")] += int(count)
     lines = [f"- {100 * c / total:4.1f}%  `{f}`" for f, c in own.most_common(15)]
-    return "Self time by line (Cython calls are charged to the Python line that calls them):\n\n" + (
-        "\n".join(lines)
-    )
+    head = "Self time by line (Cython calls are charged to the Python line that calls them):"
+    return head + "\n\n" + "\n".join(lines)
 
 
 def machine() -> list[str]:
@@ -263,8 +288,12 @@ def _verdict(ok: bool) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--words", type=int, action="append",
-                    help="corpus size in words; repeat for several (default: 1M and 5M)")
+    ap.add_argument(
+        "--words",
+        type=int,
+        action="append",
+        help="corpus size in words; repeat for several (default: 1M and 5M)",
+    )
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--corpus-dir", type=Path, default=REPO / "corpus")
     ap.add_argument("--out", type=Path, default=HERE / "results.md")
@@ -285,8 +314,11 @@ def main() -> None:
     lines.append(
         f"- model: {'models/default (rules + model)' if model_file.exists() else 'none in models/default: rules only'}"  # noqa: E501
     )
-    lines.append(f"- batch size {args.batch_size}; command: `python benchmarks/bench_code.py "
-                 + " ".join(f"--words {w}" for w in sizes) + "`")
+    lines.append(
+        f"- batch size {args.batch_size}; command: `python benchmarks/bench_code.py "
+        + " ".join(f"--words {w}" for w in sizes)
+        + "`"
+    )
 
     print("building corpora ...", file=sys.stderr)
     corpora: dict[int, tuple[Path, int, int]] = {}
@@ -295,7 +327,7 @@ def main() -> None:
         n, words = write_corpus(path, args.corpus_dir, size, seed=size)
         corpora[size] = (path, n, words)
     small = sizes[0]
-    s_path, s_docs, s_words = corpora[small]
+    s_path, _, s_words = corpora[small]
 
     print("bare tokenizer ...", file=sys.stderr)
     tok = bare_tokenizer(s_path, s_words, args.batch_size)
@@ -320,42 +352,57 @@ def main() -> None:
     memory = runs[big, 1].peak_rss / runs[small, 1].peak_rss
 
     lines += ["", "## Results", "", "| measurement | value | load avg |", "|---|---|---|"]
-    lines.append(f"| bare `spacy.blank(\"en\")` tokenizer, {s_words:,} words, cold first pass | "
-                 f"{tok['cold']:,.0f} words/s | {tok['load']} |")
+    lines.append(
+        f'| bare `spacy.blank("en")` tokenizer, {s_words:,} words, cold first pass | '
+        f"{tok['cold']:,.0f} words/s | {tok['load']} |"
+    )
     lines.append(f"| bare tokenizer, warm (best of 2 more passes) | {tok['warm']:,.0f} words/s | |")
     for size in sizes:
         _, n, words = corpora[size]
         r = runs[size, 1]
-        lines.append(f"| `code` end to end, {words:,} words / {n:,} docs, 1 process | "
-                     f"{e2e[size]:,.0f} words/s ({r.seconds:.1f} s), peak RSS "
-                     f"{r.peak_rss / 2**20:.0f} MiB | {r.load} |")
+        lines.append(
+            f"| `code` end to end, {words:,} words / {n:,} docs, 1 process | "
+            f"{e2e[size]:,.0f} words/s ({r.seconds:.1f} s), peak RSS "
+            f"{r.peak_rss / 2**20:.0f} MiB | {r.load} |"
+        )
     r2 = runs[small, 2]
-    lines.append(f"| `code --n-process 2`, {s_words:,} words | "
-                 f"{s_words / r2.seconds:,.0f} words/s ({r2.seconds:.1f} s), peak RSS of all "
-                 f"processes {r2.peak_tree_rss / 2**20:.0f} MiB | {r2.load} |")
+    lines.append(
+        f"| `code --n-process 2`, {s_words:,} words | "
+        f"{s_words / r2.seconds:,.0f} words/s ({r2.seconds:.1f} s), peak RSS of all "
+        f"processes {r2.peak_tree_rss / 2**20:.0f} MiB | {r2.load} |"
+    )
     lines += ["", "| target (2-core machine) | measured | verdict |", "|---|---|---|"]
-    lines.append(f"| `code` single process >= {TARGET_RATIO}x bare tokenizer (warm) | "
-                 f"{ratio:.2f}x (against the cold pass: {e2e[small] / float(tok['cold']):.2f}x) "
-                 f"| {_verdict(ratio >= TARGET_RATIO)} |")
-    lines.append(f"| `--n-process 2` >= {TARGET_SCALING}x single process | {scaling:.2f}x; "
-                 f"outputs byte-identical: {'yes' if same else 'NO'} | "
-                 f"{_verdict(scaling >= TARGET_SCALING and same)} |")
-    lines.append(f"| peak RSS at {big:,} words <= {TARGET_MEMORY}x at {small:,} | "
-                 f"{memory:.2f}x | {_verdict(memory <= TARGET_MEMORY)} |")
+    lines.append(
+        f"| `code` single process >= {TARGET_RATIO}x bare tokenizer (warm) | "
+        f"{ratio:.2f}x (against the cold pass: {e2e[small] / float(tok['cold']):.2f}x) "
+        f"| {_verdict(ratio >= TARGET_RATIO)} |"
+    )
+    lines.append(
+        f"| `--n-process 2` >= {TARGET_SCALING}x single process | {scaling:.2f}x; "
+        f"outputs byte-identical: {'yes' if same else 'NO'} | "
+        f"{_verdict(scaling >= TARGET_SCALING and same)} |"
+    )
+    lines.append(
+        f"| peak RSS at {big:,} words <= {TARGET_MEMORY}x at {small:,} | "
+        f"{memory:.2f}x | {_verdict(memory <= TARGET_MEMORY)} |"
+    )
 
     print("latency ...", file=sys.stderr)
     lat = latency(args.corpus_dir)
     lines += ["", "## Other timings", ""]
-    lines.append(f"- one ~300-word document, pipeline loaded ({'rules + model' if lat['model'] else 'rules only'}, "  # noqa: E501
-                 f"{lat['n']} documents): p50 {lat['p50']:.1f} ms, p95 {lat['p95']:.1f} ms")
+    lines.append(
+        f"- one ~300-word document, pipeline loaded ({'rules + model' if lat['model'] else 'rules only'}, "  # noqa: E501
+        f"{lat['n']} documents): p50 {lat['p50']:.1f} ms, p95 {lat['p95']:.1f} ms"
+    )
     if args.skip_train:
         lines.append("- `train` on the corpus: skipped (--skip-train)")
     else:
         print("train ...", file=sys.stderr)
         lines.append(f"- `train` on {args.corpus_dir.name}/: {train_time(args.corpus_dir, work)}")
     if os.cpu_count() and os.cpu_count() != 2:
-        lines.append(f"- note: the targets are stated for 2 cores; this machine has "
-                     f"{os.cpu_count()}.")
+        lines.append(
+            f"- note: the targets are stated for 2 cores; this machine has {os.cpu_count()}."
+        )
 
     if args.profile:
         print("profiling ...", file=sys.stderr)
