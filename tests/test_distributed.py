@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from _texts import documents
 from testimonycoder.cli.main import app
 from testimonycoder.coding import code_documents
 from testimonycoder.errors import TestimonyCoderError
 from testimonycoder.pipeline import build_nlp
 from testimonycoder.resources import default_codebook_path
+from tests._texts import documents
 
 pytest.importorskip("distributed")
 pytestmark = pytest.mark.slow

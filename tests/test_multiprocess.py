@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from _texts import documents
 from testimonycoder.coding import code_documents
 from testimonycoder.parallel import fork_available
-from testimonycoder.pipeline import build_nlp
-
-
-@pytest.fixture(scope="module")
-def nlp():  # type: ignore[no-untyped-def]
-    return build_nlp()
+from tests._texts import documents
 
 
 def _records(nlp, n_process: int, batch_size: int = 3) -> list[dict]:  # type: ignore[no-untyped-def]

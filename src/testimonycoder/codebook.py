@@ -37,12 +37,56 @@ MatchAttr = Literal["LOWER", "LEMMA", "ORTH", "NORM"]
 
 # Token-pattern keys spaCy's Matcher understands (upper-cased); anything else is a typo.
 _TOKEN_KEYS = {
-    "ORTH", "TEXT", "LOWER", "LEMMA", "NORM", "POS", "TAG", "MORPH", "DEP", "SHAPE", "ENT_TYPE",
-    "ENT_IOB", "ENT_ID", "ENT_KB_ID", "LENGTH", "OP", "SENT_START", "IS_SENT_START", "SPACY",
-    "IS_ALPHA", "IS_ASCII", "IS_DIGIT", "IS_LOWER", "IS_UPPER", "IS_TITLE", "IS_PUNCT", "IS_SPACE",
-    "IS_STOP", "IS_BRACKET", "IS_QUOTE", "IS_LEFT_PUNCT", "IS_RIGHT_PUNCT", "IS_CURRENCY",
-    "LIKE_NUM", "LIKE_EMAIL", "LIKE_URL", "PREFIX", "SUFFIX", "_",
+    "ORTH",
+    "TEXT",
+    "LOWER",
+    "LEMMA",
+    "NORM",
+    "POS",
+    "TAG",
+    "MORPH",
+    "DEP",
+    "SHAPE",
+    "ENT_TYPE",
+    "ENT_IOB",
+    "ENT_ID",
+    "ENT_KB_ID",
+    "LENGTH",
+    "OP",
+    "SENT_START",
+    "IS_SENT_START",
+    "SPACY",
+    "IS_ALPHA",
+    "IS_ASCII",
+    "IS_DIGIT",
+    "IS_LOWER",
+    "IS_UPPER",
+    "IS_TITLE",
+    "IS_PUNCT",
+    "IS_SPACE",
+    "IS_STOP",
+    "IS_BRACKET",
+    "IS_QUOTE",
+    "IS_LEFT_PUNCT",
+    "IS_RIGHT_PUNCT",
+    "IS_CURRENCY",
+    "LIKE_NUM",
+    "LIKE_EMAIL",
+    "LIKE_URL",
+    "PREFIX",
+    "SUFFIX",
+    "_",
 }
+
+
+def _check_token_keys(value: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    for i, token in enumerate(value or []):
+        if not isinstance(token, dict):
+            raise ValueError(f"token {i} must be a mapping like {{LOWER: sold}}")
+        for key in token:
+            if str(key).upper() not in _TOKEN_KEYS:
+                raise ValueError(f"token {i}: unknown key '{key}' (spaCy token attribute)")
+    return value
 
 
 class _Strict(BaseModel):
@@ -67,13 +111,7 @@ class Rule(_Strict):
     @field_validator("pattern")
     @classmethod
     def _known_token_keys(cls, value: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
-        for i, token in enumerate(value or []):
-            if not isinstance(token, dict):
-                raise ValueError(f"token {i} must be a mapping like {{LOWER: sold}}")
-            for key in token:
-                if str(key).upper() not in _TOKEN_KEYS:
-                    raise ValueError(f"token {i}: unknown key '{key}' (spaCy token attribute)")
-        return value
+        return _check_token_keys(value)
 
 
 class Examples(_Strict):
@@ -118,7 +156,7 @@ class Context(_Strict):
     statuses: dict[str, Trigger]
     pseudo: list[str] = Field(default_factory=list)
     terminators: list[str] = Field(default_factory=list)
-    priority: list[Status] = Field(default_factory=lambda: list(STATUSES[1:]))
+    priority: list[str] = Field(default_factory=lambda: list(STATUSES[1:]))
 
     @field_validator("statuses")
     @classmethod
@@ -142,6 +180,62 @@ class Turns(_Strict):
     answer: list[str] = Field(default_factory=list)
 
 
+AttributeType = Literal["price", "age", "times_sold", "duration"]
+Qualifier = Literal["about", "more than", "less than", "at least", "at most"]
+
+
+class Currency(_Strict):
+    """A currency: its id (``CNY``) and the symbols and words that name it (lower case)."""
+
+    id: str
+    terms: list[str] = Field(min_length=1)
+
+
+class Extractor(_Strict):
+    """One attribute pattern: a spaCy token pattern that finds an attribute of ``type``.
+
+    Numbers in a pattern are written ``{_: {tc_num: true}, OP: "+"}`` (digits, "24,000",
+    "seven thousand", "twenty-two") and currencies ``{_: {tc_currency: true}, OP: "+"}``. The
+    value is read from the matched number, or is the fixed ``value`` ("sold again" is at least 2).
+    """
+
+    id: str
+    type: AttributeType
+    pattern: list[dict[str, Any]]
+    value: int | None = None
+    qualifier: Qualifier | None = None
+    # Matched texts (lower case) that are not attributes: "one day" in "One day I left".
+    exclude: list[str] = Field(default_factory=list)
+
+    @field_validator("pattern")
+    @classmethod
+    def _known_token_keys(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        _check_token_keys(value)
+        return value
+
+
+class Attributes(_Strict):
+    """Attribute extractors: prices, ages, times sold, durations, and places from a gazetteer.
+
+    ``gazetteer`` is a path relative to the codebook's folder (None: no places).
+    ``inherit_status`` lists the types whose status follows the code evidence they describe when
+    their own context is plain (a price in "they would sell me ... for ¥5000" is threatened too).
+    ``prefer_codes`` lists, per type, the codes that win over nearer ones in the same sentence
+    (a price goes with the forced marriage or brothel it paid for rather than with the sale).
+    """
+
+    gazetteer: str | None = "gazetteer.yaml"
+    code_window: int = Field(default=30, ge=0, le=200)
+    inherit_status: list[AttributeType] = Field(default_factory=list)
+    prefer_codes: dict[AttributeType, list[str]] = Field(default_factory=dict)
+    currencies: list[Currency] = Field(default_factory=list)
+    qualifiers: dict[Qualifier, list[str]] = Field(default_factory=dict)
+    units: dict[str, list[str]] = Field(default_factory=dict)
+    rates: list[str] = Field(default_factory=list)
+    other_persons: list[str] = Field(default_factory=list)
+    extractors: list[Extractor] = Field(default_factory=list)
+
+
 class Codebook(_Strict):
     name: str
     version: str
@@ -150,7 +244,7 @@ class Codebook(_Strict):
     context: Context
     experiencer: ExperiencerCues = Field(default_factory=ExperiencerCues)
     turns: Turns = Field(default_factory=Turns)
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: Attributes = Field(default_factory=Attributes)
 
     @property
     def top_level(self) -> list[str]:
@@ -213,6 +307,19 @@ def _check_consistency(path: Path, book: Codebook) -> None:
                 if rule.id in rule_ids:
                     raise CodebookError(f"{where} duplicate rule id '{rule.id}'")
                 rule_ids.add(rule.id)
+    for t, codes in book.attributes.prefer_codes.items():
+        for c in codes:
+            if c not in seen:
+                raise CodebookError(
+                    f"{path}: [attributes -> prefer_codes -> {t}] '{c}' is not a code"
+                )
+    ids: set[str] = set()
+    for i, ex in enumerate(book.attributes.extractors):
+        if ex.id in ids:
+            raise CodebookError(
+                f"{path}: [attributes -> extractors -> {i}] duplicate extractor id '{ex.id}'"
+            )
+        ids.add(ex.id)
     _check_spacy_patterns(path, book)
 
 
@@ -232,16 +339,29 @@ def _check_spacy_patterns(path: Path, book: Codebook) -> None:
                     matcher.add(rule.id, [rule.pattern])
                 except (MatchPatternError, ValueError, TypeError) as exc:
                     detail = " ".join(str(exc).split())
+                    if "valid string" in detail:
+                        detail += " (YAML reads unquoted on/off/yes/no as true/false: quote them)"
                     raise CodebookError(
                         f"{path}: [codes -> {i} -> {kind} -> {j} -> pattern] invalid spaCy "
                         f"pattern: {detail[:300]}"
                     ) from None
+    for i, ex in enumerate(book.attributes.extractors):
+        try:
+            matcher.add(ex.id, [ex.pattern])
+        except (MatchPatternError, ValueError, TypeError) as exc:
+            detail = " ".join(str(exc).split())
+            raise CodebookError(
+                f"{path}: [attributes -> extractors -> {i} -> pattern] invalid spaCy "
+                f"pattern: {detail[:300]}"
+            ) from None
 
 
 def parse_codebook(data: Any, *, source: Path) -> Codebook:
     """Validate already-parsed YAML data as a codebook; ``source`` is used in messages."""
     if not isinstance(data, dict):
-        raise CodebookError(f"{source}: a codebook must be a YAML mapping with 'codes' and 'context'")
+        raise CodebookError(
+            f"{source}: a codebook must be a YAML mapping with 'codes' and 'context'"
+        )
     try:
         book = Codebook.model_validate(data)
     except ValidationError as exc:

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import os
 
-OFFLINE_VARS = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE",
-                "HF_HUB_DISABLE_TELEMETRY")
+OFFLINE_VARS = (
+    "HF_HUB_OFFLINE",
+    "HF_DATASETS_OFFLINE",
+    "TRANSFORMERS_OFFLINE",
+    "HF_HUB_DISABLE_TELEMETRY",
+)
 
 
 def enforce_offline(*, allow_network: bool = False) -> None:

@@ -12,13 +12,16 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-import testimonycoder.components  # noqa: F401  (registers the factories)
+# Imported for their side effect: they register the spaCy factories.
+import testimonycoder.attributes
+import testimonycoder.components  # noqa: F401
 from testimonycoder.codebook import Codebook
 from testimonycoder.errors import TestimonyCoderError
 
 # Long documents (a 20 MB transcript) are legitimate input; spaCy's default guard is 1M chars.
 MAX_LENGTH = 50_000_000
 CODEBOOK_PIPE = "testimonycoder_codebook_v1"
+ATTRIBUTES_PIPE = "testimonycoder_attributes_v1"
 
 
 def build_nlp(codebook_path: str | Path | None = None) -> Language:
@@ -40,10 +43,12 @@ def build_nlp(codebook_path: str | Path | None = None) -> Language:
             f"cannot load spaCy lemma tables ({exc}); install 'spacy-lookups-data'"
         ) from None
     nlp.add_pipe("testimonycoder_lemma_case_v1")
-    nlp.add_pipe(CODEBOOK_PIPE, config={"codebook": str(codebook_path) if codebook_path else None})
+    config = {"codebook": str(codebook_path) if codebook_path else None}
+    nlp.add_pipe(CODEBOOK_PIPE, config=config)
+    nlp.add_pipe(ATTRIBUTES_PIPE, config=config)
     return nlp
 
 
 def pipeline_codebook(nlp: Language) -> Codebook:
     """The codebook used by a pipeline built with :func:`build_nlp`."""
-    return nlp.get_pipe(CODEBOOK_PIPE).codebook  # type: ignore[attr-defined,no-any-return]
+    return nlp.get_pipe(CODEBOOK_PIPE).codebook  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from testimonycoder.errors import TestimonyCoderError
 
@@ -25,7 +26,9 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except TestimonyCoderError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             err_console.print("[bold red]interrupted:[/] no output was written or changed")
@@ -35,4 +38,4 @@ def handle_errors(func: F) -> F:
 
 
 def warn(message: str) -> None:
-    err_console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
