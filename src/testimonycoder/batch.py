@@ -115,11 +115,14 @@ def code_to_file(
     def codings(docs: Iterator[Document]) -> Iterator[Coding]:
         if engine == "dask":
             from testimonycoder.distributed import code_documents_dask
+            from testimonycoder.resources import default_model_dir
 
+            # Workers load the model from its folder (once each) rather than unpickling it.
+            model_path = None if model is None else (model_dir or default_model_dir())
             return code_documents_dask(
                 docs,
                 codebook_path=codebook_path,
-                model=model,
+                model=model_path,
                 batch_size=batch_size,
                 scheduler=scheduler,
             )

@@ -40,12 +40,13 @@ def _segments(doc: Doc, evidence: list[Evidence]) -> list[Segment]:
     if not spans:
         return []
     out: list[Segment] = []
+    full_text = doc.text  # Doc.text joins every token: build it once, not once per sentence
     for sent in doc.sents:
         s, e = sent.start_char, sent.end_char
         codes = sorted({c for a, b, c in spans if a < e and s < b})
         if codes:
             # Trim surrounding whitespace so the segment is the sentence itself.
-            text = doc.text[s:e]
+            text = full_text[s:e]
             lead = len(text) - len(text.lstrip())
             trail = len(text) - len(text.rstrip())
             out.append(Segment(s + lead, e - trail, codes))
@@ -61,6 +62,7 @@ def code_docs(
 ) -> list[Coding]:
     """Code a batch of already-processed spaCy Docs (the model scores the batch at once)."""
     top = codebook.top_level
+    codebook_hash = codebook.hash  # hashes the whole codebook: once per batch, not per document
     model_scores = model.score_docs(docs) if model is not None else [None] * len(docs)
     out = []
     for doc, doc_id, scored in zip(docs, ids, model_scores, strict=True):
@@ -80,7 +82,7 @@ def code_docs(
                 subcodes=subcodes,
                 scores=scores,
                 review=review,
-                codebook=codebook.hash,
+                codebook=codebook_hash,
                 evidence=evidence,
                 segments=_segments(doc, evidence),
                 attributes=list(doc._.attributes or []),
@@ -104,11 +106,21 @@ def code_documents(
         nlp: a pipeline from :func:`testimonycoder.pipeline.build_nlp`.
         model: an optional trained classifier; rules-only when None.
         batch_size: documents per ``nlp.pipe`` batch and per model call.
-        n_process: worker processes for ``nlp.pipe``.
+        n_process: worker processes. Where processes can be forked, each worker runs the whole
+            pipeline and builds the codings (:mod:`testimonycoder.parallel`); elsewhere spaCy's
+            ``nlp.pipe(n_process=...)`` is used.
     """
     codebook = pipeline_codebook(nlp)
     if model is not None:
         model.check_codebook(codebook)
+    if n_process > 1:
+        from testimonycoder.parallel import code_documents_multiprocess, fork_available
+
+        if fork_available():
+            yield from code_documents_multiprocess(
+                documents, nlp=nlp, model=model, batch_size=batch_size, n_process=n_process
+            )
+            return
     stream = ((d.text, d.id) for d in documents)
     piped = nlp.pipe(stream, as_tuples=True, batch_size=batch_size, n_process=n_process)
     while True:
