@@ -31,6 +31,11 @@ def main(
     ),
 ) -> None:
     """testimonycoder: rules + models for coding survivor testimony, with evidence."""
+    from testimonycoder.offline import enforce_offline
+
+    # Offline before any command can import datasets/huggingface_hub (they read these at import);
+    # a command's own --allow-network lifts it again.
+    enforce_offline()
 
 
 app.command("code")(code_cmd.code)
