@@ -117,7 +117,9 @@ def code_to_file(
                 docs, codebook_path=codebook_path, model=model, batch_size=batch_size,
                 scheduler=scheduler,
             )
-        return code_documents(docs, nlp=nlp, model=model, batch_size=batch_size, n_process=n_process)
+        return code_documents(
+            docs, nlp=nlp, model=model, batch_size=batch_size, n_process=n_process
+        )
 
     if fmt == ".qdpx":
         from testimonycoder.io.refi_export import write_project
@@ -165,6 +167,9 @@ def code_to_file(
         writer.close()
     except BaseException:
         writer.close()
+        # Keep a checkpointed partial run for --resume; anything short of that is only debris.
+        if ckpt.done == 0:
+            ckpt.discard()
         raise
     if summary_skip:
         _recount(ckpt.partial, summary, fmt)
