@@ -1,4 +1,4 @@
-"""Shared fixtures: tiny corpora and codebooks built in tmp_path."""
+"""Shared fixtures: the pipeline is built once per session (it takes about a second)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,36 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SRC = REPO / "src"
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def nlp():  # type: ignore[no-untyped-def]
+    from testimonycoder.pipeline import build_nlp
+
+    return build_nlp()
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture()
+def code_text(nlp):  # type: ignore[no-untyped-def]
+    """Code one text with the rules; returns the Doc."""
+
+    def _code(text: str):  # type: ignore[no-untyped-def]
+        return nlp(text)
+
+    return _code
+
+
+REPO = ROOT
+SRC = ROOT / "src"
 
 
 @pytest.fixture

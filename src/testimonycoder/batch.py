@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -41,7 +41,7 @@ class Summary:
         self.subcodes.update(coding.subcodes)
 
 
-def _fingerprint(inputs: Sequence[Path], options: dict[str, object]) -> str:
+def _fingerprint(inputs: Sequence[Path], options: Mapping[str, object]) -> str:
     h = hashlib.sha256()
     for path in inputs:
         h.update(str(path.resolve()).encode())
@@ -99,7 +99,10 @@ def code_to_file(
     codebook = pipeline_codebook(nlp)
     model = resolve_model(model_dir, codebook, use_model=use_model)
     documents = read_documents(
-        inputs, id_column=id_column, text_column=text_column, skip_bad_lines=skip_bad_lines,
+        inputs,
+        id_column=id_column,
+        text_column=text_column,
+        skip_bad_lines=skip_bad_lines,
         warn=warn,
     )
     if redact:
@@ -114,7 +117,10 @@ def code_to_file(
             from testimonycoder.distributed import code_documents_dask
 
             return code_documents_dask(
-                docs, codebook_path=codebook_path, model=model, batch_size=batch_size,
+                docs,
+                codebook_path=codebook_path,
+                model=model,
+                batch_size=batch_size,
                 scheduler=scheduler,
             )
         return code_documents(
@@ -128,21 +134,31 @@ def code_to_file(
         results = list(codings(iter(docs)))
         for c in results:
             summary.add(c)
-        write_project(out, docs, results, codebook, model_name=model.name if model else "rules",
-                      force=force, shared=shared_permissions)
+        write_project(
+            out,
+            docs,
+            results,
+            codebook,
+            model_name=model.name if model else "rules",
+            force=force,
+            shared=shared_permissions,
+        )
         progress(len(results))
         return summary
 
-    options = {"codebook": codebook.hash, "model": model.fingerprint if model else None,
-               "id": id_column, "text": text_column, "redact": redact}
+    options = {
+        "codebook": codebook.hash,
+        "model": model.fingerprint if model else None,
+        "id": id_column,
+        "text": text_column,
+        "redact": redact,
+    }
     ckpt = Checkpoint.for_output(out, _fingerprint(inputs, options))
     if resume:
         ckpt.load()
     else:
         ckpt.discard()
-    writer = open_writer(
-        ckpt.partial, codebook.top_level, fmt=fmt, append=resume and ckpt.done > 0
-    )
+    writer = open_writer(ckpt.partial, codebook.top_level, fmt=fmt, append=resume and ckpt.done > 0)
     try:
         stream = iter(documents)
         if ckpt.done:

@@ -37,11 +37,45 @@ MatchAttr = Literal["LOWER", "LEMMA", "ORTH", "NORM"]
 
 # Token-pattern keys spaCy's Matcher understands (upper-cased); anything else is a typo.
 _TOKEN_KEYS = {
-    "ORTH", "TEXT", "LOWER", "LEMMA", "NORM", "POS", "TAG", "MORPH", "DEP", "SHAPE", "ENT_TYPE",
-    "ENT_IOB", "ENT_ID", "ENT_KB_ID", "LENGTH", "OP", "SENT_START", "IS_SENT_START", "SPACY",
-    "IS_ALPHA", "IS_ASCII", "IS_DIGIT", "IS_LOWER", "IS_UPPER", "IS_TITLE", "IS_PUNCT", "IS_SPACE",
-    "IS_STOP", "IS_BRACKET", "IS_QUOTE", "IS_LEFT_PUNCT", "IS_RIGHT_PUNCT", "IS_CURRENCY",
-    "LIKE_NUM", "LIKE_EMAIL", "LIKE_URL", "PREFIX", "SUFFIX", "_",
+    "ORTH",
+    "TEXT",
+    "LOWER",
+    "LEMMA",
+    "NORM",
+    "POS",
+    "TAG",
+    "MORPH",
+    "DEP",
+    "SHAPE",
+    "ENT_TYPE",
+    "ENT_IOB",
+    "ENT_ID",
+    "ENT_KB_ID",
+    "LENGTH",
+    "OP",
+    "SENT_START",
+    "IS_SENT_START",
+    "SPACY",
+    "IS_ALPHA",
+    "IS_ASCII",
+    "IS_DIGIT",
+    "IS_LOWER",
+    "IS_UPPER",
+    "IS_TITLE",
+    "IS_PUNCT",
+    "IS_SPACE",
+    "IS_STOP",
+    "IS_BRACKET",
+    "IS_QUOTE",
+    "IS_LEFT_PUNCT",
+    "IS_RIGHT_PUNCT",
+    "IS_CURRENCY",
+    "LIKE_NUM",
+    "LIKE_EMAIL",
+    "LIKE_URL",
+    "PREFIX",
+    "SUFFIX",
+    "_",
 }
 
 
@@ -118,7 +152,7 @@ class Context(_Strict):
     statuses: dict[str, Trigger]
     pseudo: list[str] = Field(default_factory=list)
     terminators: list[str] = Field(default_factory=list)
-    priority: list[Status] = Field(default_factory=lambda: list(STATUSES[1:]))
+    priority: list[str] = Field(default_factory=lambda: list(STATUSES[1:]))
 
     @field_validator("statuses")
     @classmethod
@@ -232,6 +266,8 @@ def _check_spacy_patterns(path: Path, book: Codebook) -> None:
                     matcher.add(rule.id, [rule.pattern])
                 except (MatchPatternError, ValueError, TypeError) as exc:
                     detail = " ".join(str(exc).split())
+                    if "valid string" in detail:
+                        detail += " (YAML reads unquoted on/off/yes/no as true/false: quote them)"
                     raise CodebookError(
                         f"{path}: [codes -> {i} -> {kind} -> {j} -> pattern] invalid spaCy "
                         f"pattern: {detail[:300]}"
@@ -241,7 +277,9 @@ def _check_spacy_patterns(path: Path, book: Codebook) -> None:
 def parse_codebook(data: Any, *, source: Path) -> Codebook:
     """Validate already-parsed YAML data as a codebook; ``source`` is used in messages."""
     if not isinstance(data, dict):
-        raise CodebookError(f"{source}: a codebook must be a YAML mapping with 'codes' and 'context'")
+        raise CodebookError(
+            f"{source}: a codebook must be a YAML mapping with 'codes' and 'context'"
+        )
     try:
         book = Codebook.model_validate(data)
     except ValidationError as exc:

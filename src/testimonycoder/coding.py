@@ -34,7 +34,9 @@ def rule_evidence(doc: Doc) -> list[Evidence]:
 
 def _segments(doc: Doc, evidence: list[Evidence]) -> list[Segment]:
     """Sentences that hold asserted evidence, with the codes found in each."""
-    spans = [(e.start, e.end, e.code) for e in evidence if e.status == "asserted" and "." not in e.code]
+    spans = [
+        (e.start, e.end, e.code) for e in evidence if e.status == "asserted" and "." not in e.code
+    ]
     if not spans:
         return []
     out: list[Segment] = []
@@ -63,11 +65,11 @@ def code_docs(
     out = []
     for doc, doc_id, scored in zip(docs, ids, model_scores, strict=True):
         evidence = rule_evidence(doc)
-        if scored is None:
+        if scored is None or model is None:
             codes, scores, review, extra = rules_only_scores(evidence, top)
         else:
             codes, scores, review, extra = combine(
-                doc, evidence, scored, top, model.thresholds, model.band  # type: ignore[union-attr]
+                doc, evidence, scored, top, model.thresholds, model.band, model.rule_floors
             )
         evidence = evidence + extra
         subcodes = [s for s in doc._.subcodes if s.split(".")[0] in codes]

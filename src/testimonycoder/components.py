@@ -28,10 +28,8 @@ from testimonycoder.turns import TurnFinder
 
 EvidenceTuple = tuple[str, int, int, str, str, str]
 
-_VETO_WINDOW = 5
 
-
-def _span_lookup(field: int):  # type: ignore[no-untyped-def]
+def _span_lookup(field: int):
     def getter(span: Span) -> str | None:
         for ev in span.doc._.evidence:
             if ev[0] == span.label_ and ev[1] == span.start_char and ev[2] == span.end_char:
@@ -63,15 +61,17 @@ _register_extensions()
 def segmenter(doc: Doc) -> Doc:
     """Force a sentence start after each line break (turns, headers, list items)."""
     for token in doc[:-1]:
-        if "\n" in token.text or (token.is_space and "\n" in token.whitespace_):
-            doc[token.i + 1].is_sent_start = True
-        elif "\n" in token.whitespace_:
+        if (
+            "\n" in token.text
+            or (token.is_space and "\n" in token.whitespace_)
+            or "\n" in token.whitespace_
+        ):
             doc[token.i + 1].is_sent_start = True
     return doc
 
 
 @Language.factory("testimonycoder_lemma_case_v1")
-def make_lemma_case(nlp: Language, name: str):  # type: ignore[no-untyped-def]
+def make_lemma_case(nlp: Language, name: str):
     return _LemmaCase(nlp)
 
 
@@ -101,7 +101,7 @@ class _LemmaCase:
     default_config={"codebook": None},
     assigns=["doc.spans", "doc._.evidence", "doc._.codes", "doc._.subcodes"],
 )
-def make_codebook_component(nlp: Language, name: str, codebook: str | None):  # type: ignore[no-untyped-def]
+def make_codebook_component(nlp: Language, name: str, codebook: str | None):
     return CodebookComponent(nlp, load_codebook(codebook))
 
 
@@ -143,7 +143,9 @@ class CodebookComponent:
             spans.append(Span(doc, hit.start, hit.end, label=code))
             if status == "asserted":
                 asserted.append((hit, s_idx))
-        subcodes = self._subcodes(doc, asserted, sent_starts, evidence, questions) if asserted else []
+        subcodes = (
+            self._subcodes(doc, asserted, sent_starts, evidence, questions) if asserted else []
+        )
         doc.spans["codes"] = spans
         doc._.evidence = evidence
         doc._.codes = sorted({h.code for h, _ in asserted})
@@ -198,6 +200,7 @@ def _sentence_index(sent_starts: list[int], token_i: int) -> int:
 
 
 def _vetoed(doc: Doc, hit: Hit, s_start: int, s_end: int, veto: list[str]) -> bool:
-    window = doc[max(s_start, hit.start - _VETO_WINDOW) : min(s_end, hit.end + _VETO_WINDOW)]
+    """True when a veto word or phrase occurs in the hit's sentence (e.g. "sold fish")."""
+    window = doc[s_start:s_end]
     text = " " + " ".join(t.lower_ for t in window) + " "
     return any(f" {v} " in text for v in veto)

@@ -4,13 +4,15 @@ Triggers, pseudo-triggers and terminators are read from the codebook. A *pre* tr
 scope forward and a *post* trigger a scope backward. A scope stays inside the sentence (or speaker
 turn), and ends at a terminator ("but", "however", ";") or after the trigger's window of tokens.
 Some statuses cross terminators: in "he wanted me to marry his cousin, but I refused", the refusal
-comes after "but". When several triggers reach a hit, the nearest one wins, then the codebook's
-priority order. Triggers are matched on lower case; each trigger written with "not" is also
-matched in its contracted forms ("did not" also matches "didn't" and "didn’t").
+comes after "but". When several triggers reach a hit, the codebook's priority order decides
+(negated before refused before attempted ...), then the nearest trigger. Triggers are matched on
+lower case; each trigger written with "not" is also matched in its contracted forms ("did not"
+also matches "didn't" and "didn’t").
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from spacy.matcher import PhraseMatcher
@@ -52,7 +54,7 @@ class _Trigger:
 class ContextDetector:
     """Assigns a status and an experiencer to token ranges of a Doc."""
 
-    def __init__(self, vocab: Vocab, codebook: Codebook, make_doc) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, vocab: Vocab, codebook: Codebook, make_doc: Callable[[str], Doc]) -> None:
         ctx = codebook.context
         self._priority = {s: i for i, s in enumerate(ctx.priority)}
         self._window = {s: t.window for s, t in ctx.statuses.items()}
@@ -69,7 +71,11 @@ class ContextDetector:
         self._pseudo.add("pseudo", [make_doc(v) for p in ctx.pseudo for v in variants(p)])
         self._cues = PhraseMatcher(vocab, attr="LOWER")
         cues = codebook.experiencer
-        for label, phrases in (("self", cues.self_), ("other", cues.other), ("general", cues.general)):
+        for label, phrases in (
+            ("self", cues.self_),
+            ("other", cues.other),
+            ("general", cues.general),
+        ):
             if phrases:
                 self._cues.add(label, [make_doc(v) for p in phrases for v in variants(p)])
 
@@ -116,7 +122,7 @@ class ContextDetector:
                 normalise(doc[i].text) in self._terminators for i in between
             ):
                 continue
-            rank = (distance, self._priority.get(trig.status, 99))
+            rank = (self._priority.get(trig.status, 99), distance)
             if best is None or rank < best[:2]:
                 best = (rank[0], rank[1], trig.status, trig.start)
         if best is None:

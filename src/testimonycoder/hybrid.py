@@ -6,8 +6,10 @@ score is 1.0, or 0.5 when the only evidence is hearsay (which is sent to review)
 Hybrid (a model is given), for each top-level code ``c`` with calibrated model probability ``p``
 and the model's cross-validated threshold ``t``:
 
-* the code is assigned when ``p >= t``, or when the rules assert it and ``p >= t / 2`` (rules are
-  precise, so they win unless the model is confident they are wrong, e.g. an unseen negation);
+* the code is assigned when ``p >= t``, or when the rules assert it and ``p >= f * t``, where the
+  rule floor ``f`` (one of 0, 0.25, 0.5, 0.75, 1) is chosen per code with ``t`` by
+  cross-validation: ``f = 0`` lets the rules always win, ``f = 1`` leaves the decision to the model
+  (which sees the rule hits as features);
 * the score is ``p`` (raised to at least ``t`` when the code is assigned through the rules, so the
   score and the decision agree);
 * the document goes to review when rules and model disagree about a code, when ``p`` falls in the
@@ -50,6 +52,7 @@ def combine(
     codes: list[str],
     thresholds: dict[str, float],
     band: float,
+    floors: dict[str, float] | None = None,
 ) -> tuple[list[str], dict[str, float], bool, list[Evidence]]:
     asserted = {e.code for e in evidence if e.status == "asserted"}
     review = any(e.status == "hearsay" for e in evidence)
@@ -61,7 +64,8 @@ def combine(
         t = thresholds.get(code, 0.5)
         by_model = p >= t
         by_rules = code in asserted
-        assigned = by_model or (by_rules and p >= t / 2)
+        floor = (floors or {}).get(code, 0.5)
+        assigned = by_model or (by_rules and p >= floor * t)
         if by_model != by_rules or abs(p - t) < band:
             review = True
         scores[code] = max(p, t) if assigned else p
@@ -73,8 +77,15 @@ def combine(
                 start, end, pscores = best
                 extra.append(
                     Evidence(
-                        code, start, end, doc.text[start:end], "model", "asserted",
-                        "self", None, pscores.get(code, 0.0),
+                        code,
+                        start,
+                        end,
+                        doc.text[start:end],
+                        "model",
+                        "asserted",
+                        "self",
+                        None,
+                        pscores.get(code, 0.0),
                     )
                 )
     return chosen, scores, review, extra

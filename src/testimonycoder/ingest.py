@@ -30,7 +30,9 @@ HEADER = re.compile(
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?\d{1,4}\s*$", re.I)
 _FOOTNOTE = re.compile(r"^\s*\d{1,3}\s+(?:[A-Z]|“|\")")
 _PERCENT = re.compile(r"^\s*[\w\s,.'’\-]{0,60}\d{1,3}(?:\.\d)?\s*%\s*$")
-_CREDIT = re.compile(r"(licensed under|creative commons|cc by|photo:|photograph:|credit:|©|source:)", re.I)
+_CREDIT = re.compile(
+    r"(licensed under|creative commons|cc by|photo:|photograph:|credit:|©|source:)", re.I
+)
 _HEADING = re.compile(r"^\s*\d+(?:\.\d+)*\s+[A-Z][^.]{0,60}$")
 _SENTENCE_END = re.compile(r"[.!?…)\]”\"']\s*$")
 
@@ -101,7 +103,11 @@ def split_report(text: str, *, prefix: str = "t") -> list[Testimony]:
             line = lines[j].rstrip("\r\n")
             if not line.strip() or HEADER.match(line) or _is_noise(line):
                 break
-            if body and _SENTENCE_END.search(lines[body[-1]].rstrip()) and line.lstrip()[:1].islower():
+            if (
+                body
+                and _SENTENCE_END.search(lines[body[-1]].rstrip())
+                and line.lstrip()[:1].islower()
+            ):
                 break  # a body line interleaved from the other column
             body.append(j)
             j += 1

@@ -11,7 +11,7 @@ from testimonycoder.errors import ModelError
 if TYPE_CHECKING:
     from testimonycoder.model import TestimonyClassifier
 
-MODEL_FILE = "model.skops"
+from testimonycoder.model_store import MODEL_FILE
 
 
 def resolve_model(
@@ -26,7 +26,7 @@ def resolve_model(
         default = default_model_dir()
         if not (default / MODEL_FILE).exists():
             return None
-        from testimonycoder.model import load_model
+        from testimonycoder.model_store import load_model
 
         model = load_model(default)
         if model.codebook_hash != codebook.hash:
@@ -35,7 +35,7 @@ def resolve_model(
         return model
     if not (model_dir / MODEL_FILE).exists():
         raise ModelError(f"{model_dir}: no {MODEL_FILE} in this folder; train one with 'train'")
-    from testimonycoder.model import load_model
+    from testimonycoder.model_store import load_model
 
     model = load_model(model_dir)
     model.check_codebook(codebook)

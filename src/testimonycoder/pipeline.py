@@ -46,4 +46,4 @@ def build_nlp(codebook_path: str | Path | None = None) -> Language:
 
 def pipeline_codebook(nlp: Language) -> Codebook:
     """The codebook used by a pipeline built with :func:`build_nlp`."""
-    return nlp.get_pipe(CODEBOOK_PIPE).codebook  # type: ignore[attr-defined,no-any-return]
+    return nlp.get_pipe(CODEBOOK_PIPE).codebook  # type: ignore[attr-defined]

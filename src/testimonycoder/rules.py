@@ -1,8 +1,9 @@
 """Codebook rules -> raw evidence hits on a Doc.
 
 Token patterns go into one spaCy ``Matcher`` and phrase lists into a ``PhraseMatcher`` per
-attribute. Of overlapping hits of the same code, the first (and at one start, the longest) is kept; hits of different codes
-may overlap ("sold as a wife" is evidence of both ``sale`` and ``forced_marriage``).
+attribute. Of overlapping hits of the same code, the first (and at one start, the longest) is
+kept; hits of different codes may overlap ("sold as a wife" is evidence of both ``sale`` and
+``forced_marriage``).
 """
 
 from __future__ import annotations

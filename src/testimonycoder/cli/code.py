@@ -32,7 +32,9 @@ def code(
         Path | None,
         typer.Option(exists=True, file_okay=False, help="Model folder (default: bundled model)."),
     ] = None,
-    rules_only: Annotated[bool, typer.Option(help="Use the codebook rules only, no model.")] = False,
+    rules_only: Annotated[
+        bool, typer.Option(help="Use the codebook rules only, no model.")
+    ] = False,
     id_column: Annotated[str, typer.Option(help="Id column of table inputs.")] = "id",
     text_column: Annotated[str, typer.Option(help="Text column of table inputs.")] = "text",
     skip_bad_lines: Annotated[
@@ -63,16 +65,33 @@ def code(
     if engine not in ("local", "dask"):
         raise typer.BadParameter("--engine must be 'local' or 'dask'")
     with Progress(
-        TextColumn("coding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=True,
+        TextColumn("coding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
     ) as bar:
         task = bar.add_task("coding", total=None)
         summary = code_to_file(
-            inputs, out, codebook_path=codebook, model_dir=model, use_model=not rules_only,
-            id_column=id_column, text_column=text_column, skip_bad_lines=skip_bad_lines,
-            batch_size=batch_size, n_process=n_process, engine=engine, scheduler=scheduler,
-            resume=resume, force=force, shared_permissions=shared_permissions, redact=redact,
-            warn=warn, progress=lambda n: bar.update(task, completed=n),
+            inputs,
+            out,
+            codebook_path=codebook,
+            model_dir=model,
+            use_model=not rules_only,
+            id_column=id_column,
+            text_column=text_column,
+            skip_bad_lines=skip_bad_lines,
+            batch_size=batch_size,
+            n_process=n_process,
+            engine=engine,
+            scheduler=scheduler,
+            resume=resume,
+            force=force,
+            shared_permissions=shared_permissions,
+            redact=redact,
+            warn=warn,
+            progress=lambda n: bar.update(task, completed=n),
         )
     _print_summary(summary)
 

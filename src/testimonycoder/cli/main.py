@@ -5,9 +5,13 @@ from __future__ import annotations
 import typer
 
 from testimonycoder import __version__
+from testimonycoder.cli import audit as audit_cmd
 from testimonycoder.cli import code as code_cmd
 from testimonycoder.cli import codebook as codebook_cmd
+from testimonycoder.cli import evaluate as evaluate_cmd
+from testimonycoder.cli import export as export_cmd
 from testimonycoder.cli import ingest as ingest_cmd
+from testimonycoder.cli import train as train_cmd
 
 app = typer.Typer(
     name="testimonycoder",
@@ -40,4 +44,8 @@ def main(
 
 app.command("code")(code_cmd.code)
 app.command("ingest")(ingest_cmd.ingest)
+app.command("train")(train_cmd.train)
+app.command("evaluate")(evaluate_cmd.evaluate)
+app.command("export")(export_cmd.export)
 app.add_typer(codebook_cmd.app, name="codebook")
+app.add_typer(audit_cmd.app, name="audit")

@@ -51,7 +51,9 @@ def atomic_path(path: Path, *, force: bool = False, shared: bool = False) -> Ite
         raise
 
 
-def write_bytes_atomic(path: Path, data: bytes, *, force: bool = False, shared: bool = False) -> None:
+def write_bytes_atomic(
+    path: Path, data: bytes, *, force: bool = False, shared: bool = False
+) -> None:
     """Write ``data`` to ``path`` atomically."""
     with atomic_path(path, force=force, shared=shared) as tmp:
         tmp.write_bytes(data)

@@ -45,7 +45,9 @@ class Checkpoint:
             saved = json.loads(self.state.read_text(encoding="utf-8"))
             done, size, fingerprint = int(saved["done"]), int(saved["size"]), saved["fingerprint"]
         except (ValueError, KeyError, TypeError) as exc:
-            raise OutputError(f"{self.state}: unreadable checkpoint ({exc}); run without --resume")
+            raise OutputError(
+                f"{self.state}: unreadable checkpoint ({exc}); run without --resume"
+            ) from None
         if fingerprint != self.fingerprint:
             raise OutputError(
                 f"{self.state}: the checkpoint was made with other inputs or options; "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,28 @@ TABLE_SUFFIXES = {".jsonl", ".json", ".csv", ".parquet"}
 
 def _ignore(_: str) -> None:
     return None
+
+
+_SPLIT = re.compile(r"^([A-Za-z0-9_]+?)(?:[-.].*)?$")
+DATA_SUFFIXES = (".jsonl", ".csv", ".parquet")
+
+
+def split_data_files(folder: Path, *, split: str | None = None) -> list[Path]:
+    """Data files of a local dataset folder: ``<split>.jsonl|csv|parquet`` in ``folder`` or in
+    ``folder/data`` (the Hugging Face hub layout, ``data/train-00000-of-00001.parquet``).
+
+    ``split`` keeps only that split (the file name up to the first ``-`` or ``.``).
+    """
+    files = sorted(
+        f
+        for base in (folder, folder / "data")
+        if base.is_dir()
+        for f in base.iterdir()
+        if f.is_file() and f.suffix.lower() in DATA_SUFFIXES
+    )
+    if split is not None:
+        files = [f for f in files if (m := _SPLIT.match(f.name)) and m.group(1) == split]
+    return files
 
 
 def is_hf_dataset_dir(path: Path) -> bool:
@@ -55,9 +78,7 @@ def read_documents(
     if not any_input:
         raise InputError("no input given; pass a .txt file, a folder, .jsonl, .csv or .parquet")
     if not seen:
-        raise InputError(
-            f"{', '.join(str(p) for p in inputs)}: no documents found (empty input)"
-        )
+        raise InputError(f"{', '.join(str(p) for p in inputs)}: no documents found (empty input)")
 
 
 def _read_one(
@@ -68,6 +89,10 @@ def _read_one(
     if path.is_dir():
         if is_hf_dataset_dir(path):
             yield from read_hf_dataset(path, id_column=id_column, text_column=text_column)
+        elif not any(path.rglob("*.txt")) and (files := split_data_files(path)):
+            # A local dataset folder (train.jsonl, data/test-0000.parquet, ...): every split.
+            for f in files:
+                yield from _read_one(f, id_column, text_column, skip_bad_lines, warn)
         else:
             yield from read_folder(path, warn=warn)
         return
@@ -79,7 +104,10 @@ def _read_one(
         yield Document(id=path.stem, text=text, meta={"source": str(path)})
     elif suffix in {".jsonl", ".json"}:
         yield from read_jsonl(
-            path, id_column=id_column, text_column=text_column, skip_bad_lines=skip_bad_lines,
+            path,
+            id_column=id_column,
+            text_column=text_column,
+            skip_bad_lines=skip_bad_lines,
             warn=warn,
         )
     elif suffix == ".csv":
@@ -129,7 +157,9 @@ def _record_to_document(
         )
     text = record[text_column]
     if not isinstance(text, str):
-        raise InputError(f"{where}: field '{text_column}' must be a string, got {type(text).__name__}")
+        raise InputError(
+            f"{where}: field '{text_column}' must be a string, got {type(text).__name__}"
+        )
     doc_id = record[id_column]
     if doc_id is None or (isinstance(doc_id, float) and doc_id != doc_id) or str(doc_id) == "":
         raise InputError(f"{where}: empty '{id_column}'; every document needs an id")
@@ -196,13 +226,15 @@ def read_csv(path: Path, *, id_column: str = "id", text_column: str = "text") ->
     if path.stat().st_size == 0:
         raise InputError(f"{path}: the file is empty")
     try:
-        reader = pd.read_csv(path, chunksize=2000, dtype=str, keep_default_na=False,
-                             encoding="utf-8-sig")
+        reader = pd.read_csv(
+            path, chunksize=2000, dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        )
         row = 2  # header is line 1
         for chunk in reader:
             _check_columns(path, list(chunk.columns), id_column, text_column)
             for record in chunk.to_dict("records"):
-                yield _record_to_document(record, f"{path}: row {row}", id_column, text_column)
+                fields = {str(k): v for k, v in record.items()}
+                yield _record_to_document(fields, f"{path}: row {row}", id_column, text_column)
                 row += 1
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise InputError(f"{path}: not a readable CSV file ({str(exc).splitlines()[0]})") from None
@@ -248,8 +280,15 @@ def read_hf_dataset(
         ds = load_from_disk(str(path))
     except (FileNotFoundError, ValueError, OSError) as exc:
         raise InputError(f"{path}: not a readable datasets folder ({exc})") from None
-    parts = [ds[s] for s in ([split] if split else list(ds))] if isinstance(ds, DatasetDict) else [ds]
+    parts = (
+        [ds[s] for s in ([split] if split else list(ds))] if isinstance(ds, DatasetDict) else [ds]
+    )
     for part in parts:
         _check_columns(path, list(part.column_names), id_column, text_column)
         for i, record in enumerate(part):
-            yield _record_to_document(dict(record), f"{path}: row {i}", id_column, text_column)
+            yield _record_to_document(
+                {str(k): v for k, v in dict(record).items()},
+                f"{path}: row {i}",
+                id_column,
+                text_column,
+            )

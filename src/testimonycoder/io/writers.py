@@ -117,7 +117,7 @@ class ParquetWriter:
 
 def output_format(path: Path) -> str:
     suffix = path.suffix.lower()
-    if suffix not in SUFFIXES + (".qdpx",):
+    if suffix not in (*SUFFIXES, ".qdpx"):
         raise OutputError(
             f"{path}: unsupported output type '{suffix or 'no extension'}'; "
             "use .jsonl, .csv, .parquet or .qdpx"

@@ -1,0 +1,93 @@
+"""``testimonycoder train DATA --out DIR``"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from testimonycoder.cli._common import console, handle_errors, warn
+from testimonycoder.io.code_map import load_code_map
+
+
+def metrics_table(title: str, metrics: dict[str, Any]) -> Table:
+    table = Table(title=title)
+    for col in ("code", "precision", "recall", "F1", "κ", "support"):
+        table.add_column(col, justify="left" if col == "code" else "right")
+    for code, m in metrics["codes"].items():
+        table.add_row(
+            code,
+            f"{m['precision']:.3f}",
+            f"{m['recall']:.3f}",
+            f"{m['f1']:.3f}",
+            f"{m['kappa']:.3f}",
+            str(m["support"]),
+        )
+    table.add_row("micro-F1", "", "", f"{metrics['micro_f1']:.3f}", "", str(metrics["n_documents"]))
+    table.add_row("macro-F1", "", "", f"{metrics['macro_f1']:.3f}", "", "")
+    return table
+
+
+@handle_errors
+def train(
+    data: Annotated[
+        Path,
+        typer.Argument(
+            help="Gold data: .jsonl/.csv/.parquet, a corpus or datasets folder, or a .qdpx project."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the model to.")],
+    codebook: Annotated[Path | None, typer.Option(exists=True, dir_okay=False)] = None,
+    folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds.")] = 5,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    config: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="YAML of hyper-parameters.")
+    ] = None,
+    split: Annotated[
+        list[str] | None,
+        typer.Option(help="Splits of a corpus folder to use (default: all but test)."),
+    ] = None,
+    code_map: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="YAML mapping data code names to ids."),
+    ] = None,
+    test: Annotated[
+        Path | None,
+        typer.Option(help="Also score this gold test data (a corpus folder's test split)."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing model in --out.")] = False,
+    allow_network: Annotated[bool, typer.Option(help="Allow Hugging Face network access.")] = False,
+) -> None:
+    """Train a classifier, cross-validate it, and write the model, metrics and model card."""
+    from testimonycoder.offline import enforce_offline
+    from testimonycoder.trainer import train_to_dir
+
+    enforce_offline(allow_network=allow_network)
+    with console.status("training") as status:
+        result = train_to_dir(
+            data,
+            out,
+            codebook_path=codebook,
+            folds=folds,
+            seed=seed,
+            config=config,
+            split=split,
+            code_map=load_code_map(code_map),
+            test_data=test,
+            force=force,
+            warn=warn,
+            progress=lambda m: status.update(m),
+        )
+    console.print(
+        metrics_table(
+            f"cross-validated ({result.metrics['folds']} folds), rules + model",
+            result.metrics["hybrid"],
+        )
+    )
+    if "test" in result.metrics:
+        console.print(metrics_table("test split, rules + model", result.metrics["test"]))
+    console.print(
+        f"model written to {out}/ (model.skops, metrics.json, model-card.md)", highlight=False
+    )

@@ -1,0 +1,260 @@
+"""The trainable classifier: passage and document logistic regressions, stacked and calibrated.
+
+``TestimonyClassifier`` follows the scikit-learn estimator contract: ``__init__`` only stores
+parameters, ``fit`` learns attributes ending in ``_`` and returns ``self``, and the predict
+methods check that the model is fitted. ``X`` is a list of Docs from
+:func:`testimonycoder.pipeline.build_nlp` (or of texts, which are run through that pipeline).
+
+For each code ``c``:
+
+1. a passage model scores every sentence with its neighbours (see :mod:`testimonycoder.features`);
+   it is trained on sentences labelled by the gold spans when a document has spans;
+2. a document model scores the whole document;
+3. a calibrator (logistic regression on the two scores, fitted on out-of-fold scores) turns
+   ``[max passage score, document score]`` into a calibrated probability;
+4. a per-code threshold maximising out-of-fold F1 decides the code.
+
+Saved models hold only numbers and plain strings (see :mod:`testimonycoder.model_store`), never
+pickled code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
+from spacy.tokens import Doc
+
+from testimonycoder.codebook import Codebook
+from testimonycoder.errors import ModelError
+from testimonycoder.features import DocBatch, FeatureConfig, Featurizer
+from testimonycoder.hybrid import DocScores
+
+Span = tuple[int, int, str]  # (start_char, end_char, code) of an asserted gold span
+
+
+def _fit_linear(X: Any, Y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """One logistic regression per column of ``Y``, as ``(coef (k, F) float32, intercept (k,))``.
+
+    A column with a single class (e.g. no positive example in a tiny training set) becomes a
+    constant model: zero weights and the logit of a smoothed rate as intercept.
+    """
+    # liblinear's dual solver is much faster when features far outnumber samples (here ~135k
+    # hashed features); converting once avoids a float64 copy per code.
+    X = X.astype(np.float64).tocsr()
+    n_features = X.shape[1]
+    coef = np.zeros((Y.shape[1], n_features), dtype=np.float32)
+    intercept = np.zeros(Y.shape[1], dtype=np.float64)
+    for k in range(Y.shape[1]):
+        y = Y[:, k]
+        if len(y) == 0 or y.min() == y.max():
+            rate = (float(y.sum()) + 0.5) / (len(y) + 1.0)
+            intercept[k] = np.log(rate / (1 - rate))
+            continue
+        model = LogisticRegression(
+            C=C,
+            class_weight="balanced",
+            solver="liblinear",
+            dual=True,
+            random_state=seed,
+            max_iter=5000,
+        ).fit(X, y)
+        coef[k] = model.coef_[0]
+        intercept[k] = model.intercept_[0]
+    return coef, intercept
+
+
+def _scores(coef: np.ndarray, intercept: np.ndarray, X: Any) -> np.ndarray:
+    z = np.asarray(X @ coef.T) + intercept[None, :]
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+class TestimonyClassifier(ClassifierMixin, BaseEstimator):
+    """Multi-label classifier of testimonies over the codebook's top-level codes.
+
+    Args:
+        codes: the code ids, in output order.
+        C: inverse regularisation strength of the logistic regressions.
+        window: sentences either side of a passage's centre.
+        word_features, char_features: hashed feature space sizes.
+        band: half-width of the uncertainty band around each threshold (review queue).
+        seed: random seed (liblinear's shuffling).
+    """
+
+    __test__ = False
+
+    def __init__(
+        self,
+        codes: list[str] | None = None,
+        *,
+        C: float = 4.0,
+        window: int = 0,
+        word_features: int = 2**16,
+        char_features: int = 2**16,
+        band: float = 0.15,
+        seed: int = 0,
+    ) -> None:
+        self.codes = codes
+        self.C = C
+        self.window = window
+        self.word_features = word_features
+        self.char_features = char_features
+        self.band = band
+        self.seed = seed
+
+    # -- fitting ---------------------------------------------------------------------------
+    def _featurizer(self) -> Featurizer:
+        return Featurizer(
+            FeatureConfig(
+                word_features=self.word_features,
+                char_features=self.char_features,
+                window=self.window,
+            )
+        )
+
+    def fit_batch(
+        self,
+        batch: DocBatch,
+        Y: np.ndarray,
+        spans: list[list[Span]] | None = None,
+    ) -> TestimonyClassifier:
+        """Fit the passage and document models on featurised docs (no calibration)."""
+        codes = list(self.codes or [])
+        self.codes_ = codes
+        P, y_pass = self._passage_training_set(batch, Y, spans, codes)
+        self.passage_coef_, self.passage_intercept_ = _fit_linear(P, y_pass, self.C, self.seed)
+        self.doc_coef_, self.doc_intercept_ = _fit_linear(batch.documents, Y, self.C, self.seed)
+        if not hasattr(self, "calibrators_"):
+            self.calibrators_ = np.tile(np.array([[4.0, 4.0, -4.0]]), (len(codes), 1))
+            self.thresholds_ = np.full(len(codes), 0.5)
+            self.rule_floors_ = np.full(len(codes), 0.5)
+        return self
+
+    def fit(
+        self, X: list[Doc], Y: np.ndarray, spans: list[list[Span]] | None = None
+    ) -> TestimonyClassifier:
+        """Fit on Docs ``X`` with labels ``Y`` (n_docs x n_codes); see ``training.train``
+        for the full procedure with cross-validated calibration and thresholds."""
+        batch = self._featurizer().transform(list(X))
+        return self.fit_batch(batch, np.asarray(Y), spans)
+
+    def _passage_training_set(
+        self,
+        batch: DocBatch,
+        Y: np.ndarray,
+        spans: list[list[Span]] | None,
+        codes: list[str],
+    ) -> tuple[Any, np.ndarray]:
+        """Passage rows and labels: gold spans label sentences; docs without spans give their
+        document label to every passage only when negative (all passages of a doc without the
+        code are negatives); positive docs without spans are left to the document model."""
+        rows: list[int] = []
+        labels: list[list[int]] = []
+        for d in range(len(batch.spans)):
+            doc_spans = (spans[d] if spans is not None else None) or []
+            lo = int(batch.offsets[d])
+            for i, (s, e) in enumerate(batch.spans[d]):
+                label = []
+                usable = True
+                for k, code in enumerate(codes):
+                    if Y[d, k] == 0:
+                        label.append(0)
+                    elif doc_spans:
+                        label.append(
+                            int(any(a < e and s < b for a, b, c in doc_spans if c == code))
+                        )
+                    else:
+                        usable = False
+                        label.append(1)
+                if usable:
+                    rows.append(lo + i)
+                    labels.append(label)
+        return batch.passages[rows], np.asarray(labels, dtype=np.int64).reshape(-1, len(codes))
+
+    # -- scoring ---------------------------------------------------------------------------
+    def raw_scores(self, batch: DocBatch) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Uncalibrated ``(doc_scores (n_docs, n_codes, 2), per-doc passage scores)``."""
+        check_is_fitted(self, "passage_coef_")
+        codes = self.codes_
+        pass_scores = _scores(self.passage_coef_, self.passage_intercept_, batch.passages)
+        doc_scores = _scores(self.doc_coef_, self.doc_intercept_, batch.documents)
+        out = np.zeros((len(batch.spans), len(codes), 2))
+        per_doc = []
+        for d in range(len(batch.spans)):
+            lo, hi = int(batch.offsets[d]), int(batch.offsets[d + 1])
+            ps = pass_scores[lo:hi].copy()
+            ps[np.asarray(batch.questions[d], dtype=bool)] = 0.0  # questions are never evidence
+            per_doc.append(ps)
+            out[d, :, 0] = ps.max(axis=0) if hi > lo else 0.0
+            out[d, :, 1] = doc_scores[d]
+        return out, per_doc
+
+    def calibrate(self, raw: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities (n_docs, n_codes) from raw stacked scores."""
+        w = self.calibrators_
+        z = raw[:, :, 0] * w[None, :, 0] + raw[:, :, 1] * w[None, :, 1] + w[None, :, 2]
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def predict_proba(self, X: list[Doc]) -> np.ndarray:
+        """Calibrated probability of every code for every doc (n_docs x n_codes)."""
+        raw, _ = self.raw_scores(self._featurizer().transform(list(X)))
+        return self.calibrate(raw)
+
+    def predict(self, X: list[Doc]) -> np.ndarray:
+        """0/1 decisions of the model alone (n_docs x n_codes), at the per-code thresholds."""
+        return (self.predict_proba(X) >= self.thresholds_[None, :]).astype(int)
+
+    def score_docs(self, docs: list[Doc]) -> list[DocScores]:
+        """Document and passage scores used by the hybrid decision (one batch at a time)."""
+        batch = self._featurizer().transform(docs)
+        raw, per_doc = self.raw_scores(batch)
+        probs = self.calibrate(raw)
+        out = []
+        for d, doc_pass in enumerate(per_doc):
+            # Passage scores are put on the document's calibrated scale so that a passage's
+            # score reads like the probability of the code, driven by that passage.
+            passages = []
+            for i, (s, e) in enumerate(batch.spans[d]):
+                passages.append(
+                    (s, e, {c: float(doc_pass[i, k]) for k, c in enumerate(self.codes_)})
+                )
+            out.append(
+                DocScores(
+                    doc={c: float(probs[d, k]) for k, c in enumerate(self.codes_)},
+                    passages=passages,
+                )
+            )
+        return out
+
+    # -- metadata used by coding -----------------------------------------------------------
+    @property
+    def thresholds(self) -> dict[str, float]:
+        return {c: float(t) for c, t in zip(self.codes_, self.thresholds_, strict=True)}
+
+    @property
+    def rule_floors(self) -> dict[str, float]:
+        floors = getattr(self, "rule_floors_", np.full(len(self.codes_), 0.5))
+        return {c: float(f) for c, f in zip(self.codes_, floors, strict=True)}
+
+    codebook_hash: str = ""
+    name: str = "testimonycoder-model"
+    fingerprint: str = ""
+
+    def check_codebook(self, codebook: Codebook) -> None:
+        """Refuse to code with a codebook other than the one the model was trained under."""
+        if self.codebook_hash and self.codebook_hash != codebook.hash:
+            raise ModelError(
+                f"the model was trained with codebook {self.codebook_hash}, but the codebook in "
+                f"use is {codebook.hash}; retrain the model with 'testimonycoder train' or use "
+                "the codebook it was trained with"
+            )
+
+    def n_features_expected(self) -> int:
+        return self._featurizer().n_features
+
+    def feature_config(self) -> dict[str, Any]:
+        return asdict(self._featurizer().config)

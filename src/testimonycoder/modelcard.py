@@ -1,0 +1,113 @@
+"""The model card written next to every trained model (``model-card.md``)."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from testimonycoder.training import TrainingRecord
+
+_PACKAGES = ("testimonycoder", "spacy", "spacy-lookups-data", "scikit-learn", "numpy", "skops")
+
+
+def data_hash(records: list[TrainingRecord]) -> str:
+    """Content hash of the training data (ids, texts and codes, in order)."""
+    h = hashlib.sha256()
+    for r in records:
+        h.update(r.id.encode())
+        h.update(b"\x00")
+        h.update(r.text.encode())
+        h.update(b"\x00")
+        h.update(";".join(r.codes).encode())
+        h.update(b"\x01")
+    return h.hexdigest()[:16]
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _table(metrics: dict[str, Any]) -> str:
+    lines = [
+        "| code | precision | recall | F1 | Cohen's κ | support |",
+        "|---|---|---|---|---|---|",
+    ]
+    for code, m in metrics["codes"].items():
+        lines.append(
+            f"| {code} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | "
+            f"{m['kappa']:.3f} | {m['support']} |"
+        )
+    lines.append(
+        f"\nmicro-F1 **{metrics['micro_f1']:.3f}**, macro-F1 {metrics['macro_f1']:.3f}, "
+        f"lowest κ {metrics['min_kappa']:.3f}, {metrics['n_documents']} documents"
+    )
+    return "\n".join(lines)
+
+
+def render_model_card(
+    *,
+    name: str,
+    metadata: dict[str, Any],
+    metrics: dict[str, Any],
+    test_metrics: dict[str, Any] | None = None,
+) -> str:
+    """Markdown model card: data, codebook, versions, metrics, intended use and limits."""
+    versions = "\n".join(f"- {k}: {v}" for k, v in metadata["versions"].items())
+    parts = [
+        f"# Model card: {name}",
+        "",
+        f"- trained: {metadata['date']}",
+        f"- training data: {metadata['data']} ({metadata['n_documents']} documents, "
+        f"hash `{metadata['data_hash']}`)",
+        f"- codebook: `{metadata['codebook']}`",
+        f"- cross-validation: {metrics['folds']} folds, seed {metrics['seed']}",
+        "",
+        "## Package versions",
+        versions,
+        "",
+        "## Cross-validated metrics (hybrid decision: rules + model)",
+        _table(metrics["hybrid"]),
+        "",
+        "### Model alone",
+        _table(metrics["model_only"]),
+        "",
+        "### Rules alone",
+        _table(metrics["rules_only"]),
+        "",
+        "Thresholds: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics["thresholds"].items()),
+        "",
+        "Rule floors: " + ", ".join(f"{k} {v:.2f}" for k, v in metrics["rule_floors"].items()),
+    ]
+    if test_metrics:
+        parts += ["", "## Held-out test split (hybrid decision)", _table(test_metrics)]
+    parts += [
+        "",
+        "## Intended use",
+        "Supporting human coders of survivor testimony: every code comes with evidence and a "
+        "calibrated score, and uncertain documents are flagged for review. The model does not "
+        "replace a coder's judgement; researchers should review flagged items and audit samples.",
+        "",
+        "## Limits",
+        "- Trained on English text written for this project (synthetic testimony modelled on "
+        "published patterns), not on real testimony; expect lower scores on real material until "
+        "it is retrained on a team's own annotated interviews.",
+        "- English only; translated testimony. Korean text is not supported yet.",
+        "- Features are hashed word/character n-grams and rule hits: the file holds no training "
+        "strings (names, places), but hashed weights are not an anonymity guarantee.",
+        "- Scores are calibrated on cross-validation folds of the training data; on a different "
+        "genre the calibration can drift.",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,210 @@
+"""train(): cross-validated training of the classifier, with calibration and thresholds.
+
+Procedure (deterministic for the same data, seed and package versions):
+
+1. every document goes through the spaCy pipeline once (rules, context, features);
+2. ``folds``-fold cross-validation (shuffled with ``seed``) gives out-of-fold raw scores;
+3. per code, a calibrator is fitted on the out-of-fold scores, and the threshold that maximises
+   the out-of-fold F1 of the hybrid decision (rules + model, see :mod:`testimonycoder.hybrid`) is
+   chosen;
+4. the final passage and document models are fitted on all documents;
+5. the cross-validated metrics of the model alone, of the rules alone and of the hybrid decision
+   are reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+
+from testimonycoder.errors import InputError
+from testimonycoder.features import DocBatch
+from testimonycoder.metrics import code_metrics
+from testimonycoder.model import Span, TestimonyClassifier
+from testimonycoder.pipeline import build_nlp, pipeline_codebook
+
+MIN_POSITIVES = 5
+THRESHOLD_GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
+FLOOR_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+@dataclass
+class TrainingRecord:
+    """A gold-coded document: codes are top-level code ids; spans are asserted gold spans."""
+
+    id: str
+    text: str
+    codes: list[str]
+    spans: list[Span] = field(default_factory=list)
+
+
+@dataclass
+class TrainingResult:
+    model: TestimonyClassifier
+    metrics: dict[str, Any]
+    oof_probabilities: np.ndarray
+    warnings: list[str]
+
+
+def _noop(message: str) -> None:
+    return None
+
+
+def _label_matrix(records: list[TrainingRecord], codes: list[str]) -> np.ndarray:
+    return np.array([[int(c in r.codes) for c in codes] for r in records], dtype=np.int64)
+
+
+def _hybrid(
+    probs: np.ndarray, rules: np.ndarray, thresholds: np.ndarray, floors: np.ndarray
+) -> np.ndarray:
+    t = thresholds[None, :]
+    return ((probs >= t) | ((rules == 1) & (probs >= floors[None, :] * t))).astype(int)
+
+
+def _fit_calibrator(raw: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
+    """``[w_passage, w_doc, bias]`` of a logistic calibrator on two raw scores."""
+    if y.min() == y.max():
+        rate = (y.sum() + 0.5) / (len(y) + 1.0)
+        return np.array([0.0, 0.0, float(np.log(rate / (1 - rate)))])
+    lr = LogisticRegression(C=10.0, random_state=seed).fit(raw, y)
+    return np.array([lr.coef_[0, 0], lr.coef_[0, 1], lr.intercept_[0]])
+
+
+def _best_threshold(probs: np.ndarray, rules: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """The (threshold, rule floor) pair with the best out-of-fold F1 of the hybrid decision."""
+    best = (0.5, 0.5)
+    best_f1 = -1.0
+    for floor in FLOOR_GRID:
+        for t in THRESHOLD_GRID:
+            pred = (probs >= t) | ((rules == 1) & (probs >= floor * t))
+            tp = int((pred & (y == 1)).sum())
+            f1 = 2 * tp / max(1, int(pred.sum()) + int(y.sum()))
+            if f1 > best_f1 + 1e-9:
+                best, best_f1 = (float(t), float(floor)), f1
+    return best
+
+
+def train(
+    records: list[TrainingRecord],
+    *,
+    codebook_path: str | None = None,
+    folds: int = 5,
+    seed: int = 0,
+    params: dict[str, Any] | None = None,
+    warn: Callable[[str], None] = _noop,
+    progress: Callable[[str], None] = _noop,
+) -> TrainingResult:
+    """Train a classifier on ``records`` and cross-validate it.
+
+    Raises:
+        InputError: fewer than 2 documents, or a code id that is not in the codebook.
+    """
+    nlp = build_nlp(codebook_path)
+    codebook = pipeline_codebook(nlp)
+    codes = codebook.top_level
+    _check_records(records, set(codes) | set(codebook.subcodes))
+    Y = _label_matrix(records, codes)
+    warnings = []
+    for k, code in enumerate(codes):
+        if Y[:, k].sum() < MIN_POSITIVES:
+            msg = (
+                f"code '{code}' has only {int(Y[:, k].sum())} positive documents "
+                f"(fewer than {MIN_POSITIVES}); its model will be unreliable"
+            )
+            warnings.append(msg)
+            warn(msg)
+    progress("processing documents")
+    docs = list(nlp.pipe((r.text for r in records), batch_size=32))
+    rules = np.array([[int(c in d._.codes) for c in codes] for d in docs], dtype=np.int64)
+    spans = [r.spans for r in records]
+    template = TestimonyClassifier(codes, seed=seed, **(params or {}))
+    featurizer = template._featurizer()
+    batch = featurizer.transform(docs)
+
+    n_folds = max(2, min(folds, len(records)))
+    raw_oof = np.zeros((len(records), len(codes), 2))
+    for i, (tr, te) in enumerate(KFold(n_folds, shuffle=True, random_state=seed).split(records)):
+        progress(f"fold {i + 1}/{n_folds}")
+        fold_model = TestimonyClassifier(codes, seed=seed, **(params or {}))
+        fold_model.fit_batch(_subset(batch, tr), Y[tr], [spans[j] for j in tr])
+        raw_oof[te], _ = fold_model.raw_scores(_subset(batch, te))
+
+    progress("calibrating")
+    model = TestimonyClassifier(codes, seed=seed, **(params or {}))
+    model.calibrators_ = np.vstack(
+        [_fit_calibrator(raw_oof[:, k, :], Y[:, k], seed) for k in range(len(codes))]
+    )
+    probs = model.calibrate(raw_oof)
+    chosen = [_best_threshold(probs[:, k], rules[:, k], Y[:, k]) for k in range(len(codes))]
+    model.thresholds_ = np.array([t for t, _ in chosen])
+    model.rule_floors_ = np.array([f for _, f in chosen])
+    progress("fitting the final model")
+    model.fit_batch(batch, Y, spans)
+    model.codebook_hash = codebook.hash
+
+    metrics = {
+        "folds": n_folds,
+        "seed": seed,
+        "codebook": codebook.hash,
+        "thresholds": model.thresholds,
+        "rule_floors": model.rule_floors,
+        "hybrid": code_metrics(
+            Y, _hybrid(probs, rules, model.thresholds_, model.rule_floors_), codes
+        ),
+        "model_only": code_metrics(Y, (probs >= model.thresholds_[None, :]).astype(int), codes),
+        "rules_only": code_metrics(Y, rules, codes),
+    }
+    return TrainingResult(model, metrics, probs, warnings)
+
+
+def _subset(batch: DocBatch, index: np.ndarray) -> DocBatch:
+    rows: list[int] = []
+    offsets = [0]
+    for d in index:
+        lo, hi = int(batch.offsets[d]), int(batch.offsets[d + 1])
+        rows.extend(range(lo, hi))
+        offsets.append(offsets[-1] + hi - lo)
+    return DocBatch(
+        sentences=batch.sentences[rows],
+        passages=batch.passages[rows],
+        documents=batch.documents[index],
+        spans=[batch.spans[d] for d in index],
+        offsets=np.asarray(offsets, dtype=np.int64),
+        questions=[batch.questions[d] for d in index],
+    )
+
+
+def _check_records(records: list[TrainingRecord], known: set[str]) -> None:
+    if len(records) < 2:
+        raise InputError(f"training needs at least 2 documents, got {len(records)}")
+    for r in records:
+        unknown = [c for c in r.codes if c not in known]
+        if unknown:
+            raise InputError(
+                f"document '{r.id}': unknown code(s) {', '.join(unknown)}; "
+                "they are not in the codebook (use --code-map or fix the labels)"
+            )
+
+
+def out_of_fold_scores(
+    texts: list[str],
+    labels: np.ndarray,
+    *,
+    codes: list[str],
+    codebook_path: str | None = None,
+    folds: int = 5,
+    seed: int = 0,
+) -> np.ndarray:
+    """Out-of-fold calibrated probabilities (n_docs x n_codes), e.g. for confident learning."""
+    records = [
+        TrainingRecord(id=str(i), text=t, codes=[c for k, c in enumerate(codes) if labels[i, k]])
+        for i, t in enumerate(texts)
+    ]
+    result = train(records, codebook_path=codebook_path, folds=folds, seed=seed)
+    order = [result.model.codes_.index(c) for c in codes]
+    return result.oof_probabilities[:, order]

@@ -1,0 +1,139 @@
+"""Context detection: the brief's hard cases and every status, as a table.
+
+Each row: a sentence, the code it mentions, and the status the evidence must get
+("none" means the code must not be asserted and may have no evidence at all).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+CASES = [
+    # asserted
+    ("The broker sold me to a farmer for 20,000 yuan.", "sale", "asserted"),
+    ("My uncle sold her to a man in Jilin.", "sale", "asserted"),
+    ("She was sold twice and escaped in 2016.", "sale", "asserted"),
+    ("I was bought by an old man for seven thousand yuan.", "sale", "asserted"),
+    ("Two men grabbed me at the bus station and pushed me into a van.", "abduction", "asserted"),
+    ("I was kidnapped near the river in Tumen.", "abduction", "asserted"),
+    ("The madam made us see men every night at the karaoke bar.", "prostitution", "asserted"),
+    ("For two years I was kept in a brothel in Yanji.", "prostitution", "asserted"),
+    (
+        "We sat in front of the webcam for customers who logged in from Korea.",
+        "cybersex",
+        "asserted",
+    ),
+    ("I was sold as a wife to a farmer in Heilongjiang.", "forced_marriage", "asserted"),
+    ("His mother watched me all day and never let me out.", "forced_marriage", "asserted"),
+    (
+        "A woman said I could earn good money in a restaurant in China. It was a trick.",
+        "coercion",
+        "asserted",
+    ),
+    ("He promised to take me to South Korea.", "coercion", "asserted"),
+    ("He said he would report me to the police if I did not go with him.", "coercion", "asserted"),
+    ("I didn't know then that he had sold me.", "sale", "asserted"),
+    # negated
+    ("Nobody sold me.", "sale", "negated"),
+    ("I was never sold.", "sale", "negated"),
+    ("I never worked in a brothel.", "prostitution", "negated"),
+    ("No one kidnapped me; I went with a trader to find work.", "abduction", "negated"),
+    ("I wasn't sold to anyone.", "sale", "negated"),
+    ("She did not work in front of a webcam.", "cybersex", "negated"),
+    # refused
+    (
+        "My employer kept pushing me to become his cousin's wife, but I said no every time.",
+        "forced_marriage",
+        "refused",
+    ),
+    ("I refused to work in the karaoke bar.", "prostitution", "refused"),
+    ("The boss wanted me to sit in front of the webcam, but I refused.", "cybersex", "refused"),
+    (
+        "He asked me to marry his brother as his wife, but I did not agree.",
+        "forced_marriage",
+        "refused",
+    ),
+    # threatened
+    ("They threatened to sell her to a brothel.", "prostitution", "threatened"),
+    ("They threatened to sell her to a brothel.", "sale", "threatened"),
+    ("The broker warned me that he would sell me to a farmer.", "sale", "threatened"),
+    ("She said they would send me to a sauna if I complained.", "prostitution", "threatened"),
+    # attempted
+    ("A man tried to drag me into his car but I ran.", "abduction", "attempted"),
+    ("They tried to sell me in Yanji, but nobody wanted to pay.", "sale", "attempted"),
+    ("Two men almost kidnapped me at the market.", "abduction", "attempted"),
+    # hypothetical
+    (
+        "People say the wives had it easier because they avoided the brothels.",
+        "prostitution",
+        "hypothetical",
+    ),
+    ("If I had stayed, I would have been sold.", "sale", "hypothetical"),
+    ("I was afraid that they would sell me to a farmer.", "sale", "hypothetical"),
+    ("I was lucky to avoid the brothels.", "prostitution", "hypothetical"),
+    # hearsay
+    ("I heard some girls are forced into cybersex, but I never saw it.", "cybersex", "hearsay"),
+    ("People said she was kidnapped, but I don't know if it's true.", "abduction", "hearsay"),
+    ("I heard that her aunt sold her to a broker.", "sale", "hearsay"),
+    ("Rumours say the girls in that house work in a brothel.", "prostitution", "hearsay"),
+    # none: ordinary commerce, voluntary marriage, questions
+    ("I sold fish at the market.", "sale", "none"),
+    ("Her parents sold the house to pay the smuggler.", "sale", "none"),
+    ("My husband stayed behind in North Korea.", "forced_marriage", "none"),
+    (
+        "Interviewer: Were you ever sold?\nRespondent: I went to the market every day.",
+        "sale",
+        "none",
+    ),
+    (
+        "Q: Did they make you work at a karaoke bar?\nA: I cleaned the kitchen.",
+        "prostitution",
+        "none",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "code", "status"), CASES)
+def test_status(code_text, text: str, code: str, status: str) -> None:  # type: ignore[no-untyped-def]
+    doc = code_text(text)
+    found = [ev for ev in doc._.evidence if ev[0] == code]
+    if status == "none":
+        assert code not in doc._.codes
+        assert all(ev[3] != "asserted" for ev in found)
+        return
+    assert found, f"no evidence of {code}"
+    if status == "asserted":
+        assert code in doc._.codes
+    else:
+        assert code not in doc._.codes
+        assert status in {ev[3] for ev in found}, [(doc.text[e[1] : e[2]], e[3]) for e in found]
+
+
+def test_table_covers_every_status() -> None:
+    statuses = {s for _, _, s in CASES}
+    assert {
+        "asserted",
+        "negated",
+        "refused",
+        "threatened",
+        "attempted",
+        "hypothetical",
+        "hearsay",
+        "none",
+    } <= statuses
+    assert len(CASES) >= 40
+
+
+@pytest.mark.parametrize(
+    ("text", "experiencer"),
+    [
+        ("The broker sold me to a farmer.", "self"),
+        ("My sister was sold to a farmer.", "other"),
+        ("The girls were sold to men in the villages.", "general"),
+        ("She was sold twice and escaped in 2016.", "self"),  # third-person case note
+    ],
+)
+def test_experiencer(code_text, text: str, experiencer: str) -> None:  # type: ignore[no-untyped-def]
+    doc = code_text(text)
+    sale = [ev for ev in doc._.evidence if ev[0] == "sale"]
+    assert sale and sale[0][4] == experiencer

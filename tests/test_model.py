@@ -1,0 +1,140 @@
+"""The trained classifier: determinism, small data, safe files, codebook binding, privacy."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from testimonycoder.codebook import load_codebook
+from testimonycoder.errors import ModelError
+from testimonycoder.model import TestimonyClassifier
+from testimonycoder.model_store import MODEL_FILE, load_model, save_model
+from testimonycoder.training import TrainingRecord, train
+
+RARE = "Zyxwvutsrqpon"  # a made-up surname that appears in one training document only
+
+
+def _records(root: Path, n: int) -> list[TrainingRecord]:
+    lines = (root / "corpus/train.jsonl").read_text().splitlines()[:n]
+    out = []
+    for i, line in enumerate(lines):
+        r = json.loads(line)
+        text = r["text"] + (f" Ms. {RARE} from Qwertyuiop County." if i == 0 else "")
+        spans = [(s["start"], s["end"], s["code"]) for s in r["spans"] if s["status"] == "asserted"]
+        out.append(TrainingRecord(r["id"], text, r["codes"], spans))
+    return out
+
+
+@pytest.fixture(scope="module")
+def small(root: Path):  # type: ignore[no-untyped-def]
+    return train(_records(root, 60), folds=3, seed=1)
+
+
+def test_training_is_deterministic(root: Path, small) -> None:  # type: ignore[no-untyped-def]
+    again = train(_records(root, 60), folds=3, seed=1)
+    assert again.metrics == small.metrics
+    assert np.array_equal(again.model.passage_coef_, small.model.passage_coef_)
+    assert np.array_equal(again.model.thresholds_, small.model.thresholds_)
+
+
+def test_small_data_trains_and_warns(root: Path) -> None:
+    records = _records(root, 30)
+    warnings: list[str] = []
+    result = train(records, folds=3, warn=warnings.append)
+    assert result.model.codes_ == load_codebook().top_level
+    counts = {c: sum(c in r.codes for r in records) for c in result.model.codes_}
+    for code, count in counts.items():
+        assert (count < 5) == any(f"'{code}'" in w for w in warnings)
+
+
+def test_save_load_roundtrip(tmp_path: Path, nlp, small) -> None:  # type: ignore[no-untyped-def]
+    save_model(small.model, tmp_path, metadata={"codebook": load_codebook().hash, "name": "t"})
+    loaded = load_model(tmp_path)
+    docs = [nlp("The broker sold me to a farmer."), nlp("I sold fish.")]
+    assert np.allclose(loaded.predict_proba(docs), small.model.predict_proba(docs))
+
+
+def test_no_rare_strings_in_model_file(tmp_path: Path, small) -> None:  # type: ignore[no-untyped-def]
+    save_model(small.model, tmp_path, metadata={"codebook": "x"})
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / MODEL_FILE) as zf:
+        blob = b"".join(zf.read(n) for n in zf.namelist())
+    blob += (tmp_path / "manifest.json").read_bytes()
+    for word in (RARE, "Qwertyuiop", RARE.lower()):
+        assert word.encode() not in blob
+
+
+def test_tampered_and_truncated_files_are_refused(tmp_path: Path, small) -> None:  # type: ignore[no-untyped-def]
+    save_model(small.model, tmp_path, metadata={"codebook": "x"})
+    data = (tmp_path / MODEL_FILE).read_bytes()
+    (tmp_path / MODEL_FILE).write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelError, match="truncated or was altered"):
+        load_model(tmp_path)
+    (tmp_path / MODEL_FILE).write_bytes(data[:-10] + b"0123456789")
+    with pytest.raises(ModelError, match="truncated or was altered"):
+        load_model(tmp_path)
+
+
+def test_pickle_payload_is_refused_even_with_matching_hash(tmp_path: Path) -> None:
+    """A file carrying a non-plain type is refused before anything from it runs."""
+    import hashlib
+
+    import skops.io as sio
+
+    class Evil:  # skops would need this type trusted to build it
+        pass
+
+    payload = sio.dumps({"format": 1, "x": Evil()})
+    (tmp_path / MODEL_FILE).write_bytes(payload)
+    digest = hashlib.sha256(payload).hexdigest()
+    (tmp_path / "manifest.json").write_text(json.dumps({"sha256": digest}))
+    with pytest.raises(ModelError, match="not plain data"):
+        load_model(tmp_path)
+
+
+def test_other_codebook_is_refused(tmp_path: Path, small) -> None:  # type: ignore[no-untyped-def]
+    save_model(small.model, tmp_path, metadata={"codebook": "0000000000000000"})
+    model = load_model(tmp_path)
+    with pytest.raises(ModelError, match="retrain the model"):
+        model.check_codebook(load_codebook())
+
+
+def test_missing_manifest(tmp_path: Path, small) -> None:  # type: ignore[no-untyped-def]
+    save_model(small.model, tmp_path, metadata={"codebook": "x"})
+    (tmp_path / "manifest.json").unlink()
+    with pytest.raises(ModelError, match=r"manifest\.json"):
+        load_model(tmp_path)
+
+
+def test_estimator_contract(nlp) -> None:  # type: ignore[no-untyped-def]
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+
+    est = TestimonyClassifier(["sale"], C=2.0)
+    assert clone(est).get_params()["C"] == 2.0
+    with pytest.raises(NotFittedError):
+        est.predict([nlp("text")])
+    docs = [
+        nlp("The broker sold me."),
+        nlp("I sold fish."),
+        nlp("They sold her."),
+        nlp("We ate rice."),
+    ]
+    fitted = est.fit(docs, np.array([[1], [0], [1], [0]]))
+    assert fitted is est and est.predict(docs).shape == (4, 1)
+
+
+def test_default_model_ships(root: Path) -> None:
+    folder = root / "models/default"
+    if not (folder / MODEL_FILE).exists():
+        pytest.skip("default model not built yet")
+    model = load_model(folder)
+    model.check_codebook(load_codebook())
+    assert (folder / MODEL_FILE).stat().st_size < 20 * 1024 * 1024
+    shutil.copytree(folder, folder.parent / "_tmp_copy_check", dirs_exist_ok=True)
+    shutil.rmtree(folder.parent / "_tmp_copy_check")
