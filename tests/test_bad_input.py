@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from testimonycoder.cli.main import app
 
-from _cli_support import module_exists, qdpx_reader_exists, registered
+from tests._cli_support import module_exists, qdpx_reader_exists, registered
 
 runner = CliRunner()
 
