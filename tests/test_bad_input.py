@@ -28,7 +28,7 @@ from tests._cli_support import module_exists, qdpx_reader_exists, registered
 
 runner = CliRunner()
 
-GOOD_TEXT = "Interviewer: What happened?\nMs. Kim: A broker sold me to a farmer in China.\n"
+GOOD_TEXT = "Interviewer: What happened?\nRespondent: A broker sold me to a farmer in China.\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06" + bytes(64)
 
 
@@ -698,3 +698,97 @@ def test_bad_input(case: Case, tmp_path: Path, offline_env: None) -> None:
     assert not (tmp_path / "pwned").exists()  # a YAML payload never runs
     if (tmp_path / "locked").exists():
         (tmp_path / "locked").chmod(0o700)
+
+
+# ---------------------------------------------------------------------------------------------
+# Awkward but valid input: coded, with a warning where something was skipped.
+
+
+def _records(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _check_evidence(records: list[dict[str, object]], texts: dict[str, str]) -> int:
+    n = 0
+    for rec in records:
+        text = texts[str(rec["id"])]
+        for ev in rec["evidence"]:  # type: ignore[attr-defined]
+            assert 0 <= ev["start"] < ev["end"] <= len(text)
+            assert text[ev["start"] : ev["end"]] == ev["text"]
+            n += 1
+    return n
+
+
+def test_zero_byte_txt_among_good_ones_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    folder = tmp_path / "interviews"
+    folder.mkdir()
+    (folder / "a.txt").write_text(GOOD_TEXT)
+    (folder / "b.txt").write_bytes(b"")
+    (folder / "c.txt").write_text(GOOD_TEXT)
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["code", str(folder), "--out", str(out), "--rules-only"])
+    assert result.exit_code == 0, result.stderr
+    assert "warning:" in result.stderr and "b.txt" in result.stderr
+    assert [r["id"] for r in _records(out)] == ["a", "c"]
+
+
+def test_cp949_and_euc_kr_korean_text_is_decoded(tmp_path: Path) -> None:
+    korean = (
+        "면담자: 무슨 일이 있었나요?\n김씨: 브로커가 저를 중국 농부에게 팔았습니다. I was sold.\n"
+    )
+    (tmp_path / "cp949.txt").write_bytes(korean.encode("cp949"))
+    (tmp_path / "euckr.txt").write_bytes(korean.encode("euc_kr"))
+    out = tmp_path / "out.jsonl"
+    args = ["code", str(tmp_path / "cp949.txt"), str(tmp_path / "euckr.txt"), "--out", str(out)]
+    result = runner.invoke(app, [*args, "--rules-only"])
+    assert result.exit_code == 0, result.stderr
+    records = _records(out)
+    assert [r["id"] for r in records] == ["cp949", "euckr"]
+    assert _check_evidence(records, {"cp949": korean, "euckr": korean}) >= 2
+    assert all("sale" in r["codes"] for r in records)
+
+
+def test_bom_and_crlf_offsets_point_into_the_text(tmp_path: Path) -> None:
+    text = "Interviewer: What happened?\r\nRespondent: A broker sold me.\r\n\r\nThey sold me again.\r\n"
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(
+        app, ["code", str(tmp_path / "bom.txt"), "--out", str(out), "--rules-only"]
+    )
+    assert result.exit_code == 0, result.stderr
+    records = _records(out)
+    # The BOM is not part of the text; CRLF is kept, so offsets index the file's own characters.
+    assert _check_evidence(records, {"bom": text}) >= 2
+    sold = [e for e in records[0]["evidence"] if e["code"] == "sale"]  # type: ignore[union-attr]
+    assert [text.index("sold me."), text.index("sold me again")] == [e["start"] for e in sold]
+
+
+def test_skip_bad_lines_goes_on_and_names_the_line(tmp_path: Path) -> None:
+    path = _jsonl(tmp_path, [_rec("a"), "{broken", _rec("c")])
+    out = tmp_path / "out.jsonl"
+    args = ["code", str(path), "--out", str(out), "--rules-only", "--skip-bad-lines"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert "docs.jsonl:2" in result.stderr and "skipped" in result.stderr
+    assert [r["id"] for r in _records(out)] == ["a", "c"]
+
+
+@pytest.mark.slow
+def test_a_large_single_document(tmp_path: Path) -> None:
+    """A long transcript is coded, not refused (a 20 MB one with TESTIMONYCODER_HUGE=1)."""
+    size = 20_000_000 if os.environ.get("TESTIMONYCODER_HUGE") else 2_000_000
+    paragraph = (
+        "Interviewer: What happened next?\n"
+        "Respondent: A broker promised me a job in a restaurant, but it was a trick. "
+        "He sold me to a farmer for 20,000 yuan. I did not want to marry him.\n\n"
+    )
+    text = (paragraph * (size // len(paragraph) + 1))[:size]
+    (tmp_path / "long.txt").write_text(text, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(
+        app, ["code", str(tmp_path / "long.txt"), "--out", str(out), "--rules-only"]
+    )
+    assert result.exit_code == 0, result.stderr
+    (record,) = _records(out)
+    assert {"coercion", "sale"} <= set(record["codes"])  # type: ignore[arg-type]
+    assert _check_evidence([record], {"long": text}) > size // len(paragraph)

@@ -17,6 +17,7 @@ config={"codebook": "path/to/codebook.yaml"})``.
 from __future__ import annotations
 
 import bisect
+import sys
 from typing import Any
 
 from spacy.attrs import SENT_START
@@ -217,7 +218,9 @@ class CodebookComponent:
 
 
 def _in_ranges(pos: int, ranges: list[tuple[int, int]]) -> bool:
-    return any(start <= pos < end for start, end in ranges)
+    """``ranges`` are sorted and disjoint (turns in text order), so bisect finds the candidate."""
+    i = bisect.bisect_right(ranges, (pos, sys.maxsize)) - 1
+    return i >= 0 and ranges[i][0] <= pos < ranges[i][1]
 
 
 def _sentence_index(sent_starts: list[int], token_i: int) -> int:
