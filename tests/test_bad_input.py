@@ -23,7 +23,6 @@ import yaml
 from typer.testing import CliRunner
 
 from testimonycoder.cli.main import app
-
 from tests._cli_support import module_exists, qdpx_reader_exists, registered
 
 runner = CliRunner()

@@ -23,8 +23,22 @@ from tests._cli_support import registered
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "testimonycoder"
 # urllib.parse only manipulates strings (file URIs in REFI-QDA projects); it cannot connect.
-NETWORK_MODULES = {"socket", "ssl", "requests", "httpx", "urllib3", "aiohttp", "http", "ftplib",
-                   "smtplib", "websocket", "websockets", "paramiko", "telnetlib", "xmlrpc"}
+NETWORK_MODULES = {
+    "socket",
+    "ssl",
+    "requests",
+    "httpx",
+    "urllib3",
+    "aiohttp",
+    "http",
+    "ftplib",
+    "smtplib",
+    "websocket",
+    "websockets",
+    "paramiko",
+    "telnetlib",
+    "xmlrpc",
+}
 ALLOWED = {"urllib.parse"}
 
 runner = CliRunner()
@@ -62,8 +76,9 @@ def test_no_module_imports_a_network_library() -> None:
     for path in sorted(PACKAGE.rglob("*.py")):
         for name in _imports(path):
             top = name.split(".")[0]
-            banned = top in NETWORK_MODULES or (top == "urllib" and name not in ALLOWED
-                                                 and not name.startswith("urllib.parse"))
+            banned = top in NETWORK_MODULES or (
+                top == "urllib" and name not in ALLOWED and not name.startswith("urllib.parse")
+            )
             if banned:
                 offenders.append(f"{path.relative_to(ROOT)}: {name}")
     assert not offenders, offenders
@@ -112,7 +127,9 @@ def test_train_and_evaluate_offline(no_network: None, tmp_path: Path) -> None:
     _run(["train", str(gold), "--out", str(tmp_path / "model"), "--folds", "2"])
     if registered("evaluate"):
         _run(["evaluate", str(gold), "--model", str(tmp_path / "model")])
-    _run(["code", str(gold), "--out", str(tmp_path / "c.jsonl"), "--model", str(tmp_path / "model")])
+    _run(
+        ["code", str(gold), "--out", str(tmp_path / "c.jsonl"), "--model", str(tmp_path / "model")]
+    )
 
 
 @pytest.mark.skipif(not registered("audit"), reason="audit is not registered yet")
@@ -139,6 +156,14 @@ def test_allow_network_lifts_the_offline_switches(offline_env: None, tmp_path: P
     _run(["codebook", "validate", str(ROOT / "configs" / "codebook.yaml")])
     assert all(os.environ.get(v) == "1" for v in OFFLINE_VARS)
     samples = ROOT / "corpus" / "samples" / "casenote_01.txt"
-    _run(["code", str(samples), "--out", str(tmp_path / "c.jsonl"), "--rules-only",
-          "--allow-network"])
+    _run(
+        [
+            "code",
+            str(samples),
+            "--out",
+            str(tmp_path / "c.jsonl"),
+            "--rules-only",
+            "--allow-network",
+        ]
+    )
     assert all(v not in os.environ for v in OFFLINE_VARS)
