@@ -748,7 +748,10 @@ def test_cp949_and_euc_kr_korean_text_is_decoded(tmp_path: Path) -> None:
 
 
 def test_bom_and_crlf_offsets_point_into_the_text(tmp_path: Path) -> None:
-    text = "Interviewer: What happened?\r\nRespondent: A broker sold me.\r\n\r\nThey sold me again.\r\n"
+    text = (
+        "Interviewer: What happened?\r\nRespondent: A broker sold me.\r\n\r\n"
+        "They sold me again.\r\n"
+    )
     (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     out = tmp_path / "out.jsonl"
     result = runner.invoke(

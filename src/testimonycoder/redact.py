@@ -35,13 +35,9 @@ KINDS = ("PERSON", "PLACE", "PHONE", "EMAIL", "DATE", "ID")
 PERSONAL_META = ("speaker", "hometown", "name", "place", "location")
 
 _NAME_WORD = r"[A-Z][a-zA-Z'’]*(?:-[A-Za-z][a-z'’]*)?"
-_HONORIFIC = re.compile(
-    rf"\b(?:Mr|Mrs|Ms|Miss|Mdm|Madam|Dr)\.?[ \t]+(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,2}})"
-)
-_SPEAKER = re.compile(
-    rf"^[ \t]*(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,2}})[ \t]*(?:\([^)\n]{{0,30}}\))?[ \t]*:",
-    re.M,
-)
+_FULL_NAME = rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,2}}"
+_HONORIFIC = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mdm|Madam|Dr)\.?[ \t]+(?P<name>{_FULL_NAME})")
+_SPEAKER = re.compile(rf"^[ \t]*(?P<name>{_FULL_NAME})[ \t]*(?:\([^)\n]{{0,30}}\))?[ \t]*:", re.M)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _PHONE = re.compile(
     r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,5}){1,4}(?!\w)"
@@ -56,10 +52,12 @@ _DATE = (
     r"|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"
 )
 _BIRTH_DATE = re.compile(
-    rf"(?i:\b(?:born|birth(?:day)?|d\.?o\.?b\.?|date of birth)\b)[^.\n\d]{{0,25}}(?P<date>{_DATE})"
+    r"(?i:\b(?:born|birth(?:day)?|d\.?o\.?b\.?|date of birth)\b)"
+    rf"[^.\n\d]{{0,25}}(?P<date>{_DATE})"
 )
 _ID = re.compile(
-    r"(?<![\w¥$₩])(?:[A-Z]{1,3}-?)?\d{6,}(?:-\d+)*(?![\w])(?![ \t]*(?i:yuan|won|rmb|usd|dollars?|euros?))"
+    r"(?<![\w¥$₩])(?:[A-Z]{1,3}-?)?\d{6,}(?:-\d+)*(?!\w)"
+    r"(?![ \t]*(?i:yuan|won|rmb|usd|dollars?|euros?))"  # sums of money are not IDs
 )
 _CAPITALISED = re.compile(r"^[A-Z]")
 
