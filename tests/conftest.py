@@ -52,8 +52,9 @@ def subprocess_env() -> dict[str, str]:
 @pytest.fixture
 def offline_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Let a test change the Hugging Face offline variables and get them restored afterwards."""
-    from testimonycoder.offline import OFFLINE_VARS
+    from testimonycoder import offline
 
-    for name in OFFLINE_VARS:
+    for name in offline.OFFLINE_VARS:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(offline, "_saved", {})  # forget values seen by earlier tests
     yield
