@@ -121,11 +121,8 @@ def binary_jsonl(tmp: Path) -> list[str]:
 
 
 def undecodable_txt(tmp: Path) -> list[str]:
-    # Valid UTF-8 prefix then a lone continuation byte sequence that no legacy codec in our list
-    # reads as text without control characters: UTF-16 data without a BOM but with NULs removed
-    # is not reliably detectable, so use bytes that are invalid in UTF-8 *and* CP949/EUC-KR and
-    # carry control bytes, which the detector refuses.
-    (tmp / "odd.txt").write_bytes(b"\x81\x00\x82" * 10)
+    # Every byte 0x80-0xff: not UTF-8, and no legacy encoding reads it as text.
+    (tmp / "odd.txt").write_bytes(bytes(range(0x80, 0x100)) * 4)
     return _code(tmp, tmp / "odd.txt")
 
 
@@ -525,7 +522,7 @@ CASES = [
     Case("code-binary-txt", binary_txt, ("photo.txt", "binary")),
     Case("code-binary-in-folder", binary_in_folder, ("scan.txt", "binary")),
     Case("code-binary-jsonl", binary_jsonl, ("docs.jsonl", "binary")),
-    Case("code-undecodable-txt", undecodable_txt, ("odd.txt",)),
+    Case("code-undecodable-txt", undecodable_txt, ("odd.txt", "UTF-8")),
     Case("code-unsupported-suffix", unsupported_suffix, ("report.pdf", "unsupported")),
     Case("code-missing-input", missing_input, ("nowhere.jsonl", "no such file")),
     # code: tables
