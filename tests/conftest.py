@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,27 @@ def code_text(nlp):  # type: ignore[no-untyped-def]
         return nlp(text)
 
     return _code
+
+
+REPO = ROOT
+SRC = ROOT / "src"
+
+
+@pytest.fixture
+def subprocess_env() -> dict[str, str]:
+    """Environment for running ``python -m testimonycoder`` from this checkout's sources."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env["COLUMNS"] = "200"
+    return env
+
+
+@pytest.fixture
+def offline_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Let a test change the Hugging Face offline variables and get them restored afterwards."""
+    from testimonycoder import offline
+
+    for name in offline.OFFLINE_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(offline, "_saved", {})  # forget values seen by earlier tests
+    yield

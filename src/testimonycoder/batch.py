@@ -186,6 +186,9 @@ def code_to_file(
         writer.close()
     except BaseException:
         writer.close()
+        # Keep a checkpointed partial run for --resume; anything short of that is only debris.
+        if ckpt.done == 0:
+            ckpt.discard()
         raise
     if summary_skip:
         _recount(ckpt.partial, summary, fmt)
@@ -205,5 +208,16 @@ def _recount(path: Path, summary: Summary, fmt: str) -> None:
                 fresh.review += int(rec["review"])
                 fresh.codes.update(rec["codes"])
                 fresh.subcodes.update(rec["subcodes"])
-        summary.documents, summary.review = fresh.documents, fresh.review
-        summary.codes, summary.subcodes = fresh.codes, fresh.subcodes
+    elif fmt == ".csv":
+        import csv
+
+        with path.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                fresh.documents += 1
+                fresh.review += int(row["review"] == "True")
+                fresh.codes.update(c for c in row["codes"].split(";") if c)
+                fresh.subcodes.update(c for c in row["subcodes"].split(";") if c)
+    else:
+        return
+    summary.documents, summary.review = fresh.documents, fresh.review
+    summary.codes, summary.subcodes = fresh.codes, fresh.subcodes

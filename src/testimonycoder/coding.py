@@ -7,6 +7,7 @@ model, rules and model are combined as documented in :mod:`testimonycoder.hybrid
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING
@@ -39,17 +40,26 @@ def _segments(doc: Doc, evidence: list[Evidence]) -> list[Segment]:
     ]
     if not spans:
         return []
+    # Bucket evidence by sentence with bisect (not every span against every sentence) and read
+    # doc.text once: spaCy rebuilds it on each access, which is quadratic on long documents.
+    text = doc.text
+    sents = [(sent.start_char, sent.end_char) for sent in doc.sents]
+    starts = [s for s, _ in sents]
+    buckets: dict[int, set[str]] = {}
+    for a, b, code in spans:
+        i = max(0, bisect.bisect_right(starts, a) - 1)
+        while i < len(sents) and sents[i][0] < b:
+            if a < sents[i][1]:
+                buckets.setdefault(i, set()).add(code)
+            i += 1
     out: list[Segment] = []
-    full_text = doc.text  # Doc.text joins every token: build it once, not once per sentence
-    for sent in doc.sents:
-        s, e = sent.start_char, sent.end_char
-        codes = sorted({c for a, b, c in spans if a < e and s < b})
-        if codes:
-            # Trim surrounding whitespace so the segment is the sentence itself.
-            text = full_text[s:e]
-            lead = len(text) - len(text.lstrip())
-            trail = len(text) - len(text.rstrip())
-            out.append(Segment(s + lead, e - trail, codes))
+    for i in sorted(buckets):
+        s, e = sents[i]
+        passage = text[s:e]
+        # Trim surrounding whitespace so the segment is the sentence itself.
+        lead = len(passage) - len(passage.lstrip())
+        trail = len(passage) - len(passage.rstrip())
+        out.append(Segment(s + lead, e - trail, sorted(buckets[i])))
     return out
 
 

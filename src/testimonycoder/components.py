@@ -17,7 +17,10 @@ config={"codebook": "path/to/codebook.yaml"})``.
 from __future__ import annotations
 
 import bisect
+import sys
+from typing import Any
 
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -60,13 +63,14 @@ _register_extensions()
 @Language.component("testimonycoder_segmenter_v1")
 def segmenter(doc: Doc) -> Doc:
     """Force a sentence start after each line break (turns, headers, list items)."""
-    for token in doc[:-1]:
-        if (
-            "\n" in token.text
-            or (token.is_space and "\n" in token.whitespace_)
-            or "\n" in token.whitespace_
-        ):
-            doc[token.i + 1].is_sent_start = True
+    starts = [t.i + 1 for t in doc[:-1] if "\n" in t.text or "\n" in t.whitespace_]
+    if not starts:
+        return doc
+    # One array write instead of ``token.is_sent_start = True`` per line: that setter scans the
+    # whole Doc each time, which made a 20 MB transcript take hours.
+    sent_starts = doc.to_array([SENT_START])
+    sent_starts[starts] = 1
+    doc.from_array([SENT_START], sent_starts)  # type: ignore[arg-type]
     return doc
 
 
@@ -124,6 +128,11 @@ class CodebookComponent:
         triggers = self._context.triggers(doc) if hits else []
         first_person = is_first_person(doc)
         sent_starts = [s.start for s in doc.sents] if hits else []
+        # Triggers grouped by sentence: status() only looks inside the hit's sentence, and
+        # scanning every trigger of the document for every hit is quadratic on long transcripts.
+        by_sentence: dict[int, list[Any]] = {}
+        for trig in triggers:
+            by_sentence.setdefault(_sentence_index(sent_starts, trig.start), []).append(trig)
         evidence: list[EvidenceTuple] = []
         spans: list[Span] = []
         asserted: list[tuple[Hit, int]] = []
@@ -135,7 +144,13 @@ class CodebookComponent:
             if rule.veto and _vetoed(doc, hit, s_start, s_end, rule.veto):
                 continue
             status, _ = self._context.status(
-                doc, hit.start, hit.end, s_start, s_end, triggers, frozenset(rule.exempt)
+                doc,
+                hit.start,
+                hit.end,
+                s_start,
+                s_end,
+                by_sentence.get(s_idx, []),
+                frozenset(rule.exempt),
             )
             who = self._context.experiencer(doc, hit.start, hit.end, s_start, s_end, first_person)
             span = doc[hit.start : hit.end]
@@ -164,9 +179,20 @@ class CodebookComponent:
     ) -> list[str]:
         cues = [c for c in self._cues(doc) if not _in_ranges(doc[c.start].idx, questions)]
         found: list[str] = []
+        # Only hits near a cue can satisfy _cue_applies (its sentence or the next one, or a few
+        # tokens before it); bisecting to them keeps long documents linear. Hits are in order.
+        hit_starts = [hit.start for hit, _ in asserted]
+        longest = max(hit.end - hit.start for hit, _ in asserted)
         for cue in cues:
+            if cue.code in found:
+                continue
             parent = self._parents.get(cue.code)
-            for hit, s_idx in asserted:
+            k = _sentence_index(sent_starts, cue.start)
+            lower = min(sent_starts[k], cue.start - 8 - longest)
+            upper = sent_starts[k + 2] if k + 2 < len(sent_starts) else len(doc)
+            lo = bisect.bisect_left(hit_starts, lower)
+            hi = bisect.bisect_left(hit_starts, upper)
+            for hit, s_idx in asserted[lo:hi]:
                 if hit.code != parent or cue.code in found:
                     continue
                 if self._cue_applies(doc, cue, hit, s_idx, sent_starts):
@@ -192,7 +218,9 @@ class CodebookComponent:
 
 
 def _in_ranges(pos: int, ranges: list[tuple[int, int]]) -> bool:
-    return any(start <= pos < end for start, end in ranges)
+    """``ranges`` are sorted and disjoint (turns in text order), so bisect finds the candidate."""
+    i = bisect.bisect_right(ranges, (pos, sys.maxsize)) - 1
+    return i >= 0 and ranges[i][0] <= pos < ranges[i][1]
 
 
 def _sentence_index(sent_starts: list[int], token_i: int) -> int:

@@ -138,10 +138,9 @@ class ContextDetector:
         subject of the note, which the guidelines code as ``self``.
         """
         window = doc[max(sent_start, start - 8) : min(sent_end, end + 6)]
-        matches = [
-            (doc.vocab.strings[m], window.start + s, window.start + e)
-            for m, s, e in self._cues(window)
-        ]
+        # A PhraseMatcher called on a Span returns positions in the whole Doc (unlike Matcher),
+        # so they are used as they are; shifting them by window.start pointed past the window.
+        matches = [(doc.vocab.strings[m], s, e) for m, s, e in self._cues(window)]
         spans = filter_spans([doc[s:e] for _, s, e in matches])
         keep = {(sp.start, sp.end) for sp in spans}
         best: tuple[int, str, int] | None = None

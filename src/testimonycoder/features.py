@@ -10,7 +10,8 @@ sentences of their own). Each sentence gets three hashed blocks:
 Feature hashing keeps no vocabulary, so a saved model holds no string from the training texts
 (names, places); the counts are log-scaled and each block is L2-normalised and weighted. A passage
 is a sentence with ``window`` sentences either side (a banded matrix product, so text is not
-copied); a document is the sum of its sentences except interviewer questions. Everything is vectorised per batch of Docs.
+copied); a document is the sum of its sentences except interviewer questions. Everything is
+vectorised per batch of Docs.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from testimonycoder.cli import codebook as codebook_cmd
 from testimonycoder.cli import evaluate as evaluate_cmd
 from testimonycoder.cli import export as export_cmd
 from testimonycoder.cli import ingest as ingest_cmd
+from testimonycoder.cli import redact as redact_cmd
 from testimonycoder.cli import report as report_cmd
 from testimonycoder.cli import train as train_cmd
 
@@ -36,10 +37,16 @@ def main(
     ),
 ) -> None:
     """testimonycoder: rules + models for coding survivor testimony, with evidence."""
+    from testimonycoder.offline import enforce_offline
+
+    # Offline before any command can import datasets/huggingface_hub (they read these at import);
+    # a command's own --allow-network lifts it again.
+    enforce_offline()
 
 
 app.command("code")(code_cmd.code)
 app.command("ingest")(ingest_cmd.ingest)
+app.command("redact")(redact_cmd.redact)
 app.command("train")(train_cmd.train)
 app.command("evaluate")(evaluate_cmd.evaluate)
 app.command("export")(export_cmd.export)
