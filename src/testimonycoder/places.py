@@ -55,7 +55,11 @@ class PlaceFinder:
 
 
 def gazetteer_for(codebook: Codebook, codebook_path: str | Path | None) -> Gazetteer | None:
-    """The gazetteer named by the codebook, relative to the codebook's folder."""
+    """The gazetteer named by the codebook: next to the codebook, else the bundled one.
+
+    A researcher who copies the default codebook elsewhere to edit it keeps the bundled
+    gazetteer unless they put their own file of that name next to the copy.
+    """
     from testimonycoder.resources import config_path
 
     name = codebook.attributes.gazetteer
@@ -63,7 +67,8 @@ def gazetteer_for(codebook: Codebook, codebook_path: str | Path | None) -> Gazet
         return None
     path = Path(name)
     if not path.is_absolute():
-        path = (Path(codebook_path).parent / path) if codebook_path else config_path(name)
+        beside = (Path(codebook_path).parent / path) if codebook_path else None
+        path = beside if beside is not None and beside.exists() else config_path(name)
     if not path.exists():
         raise CodebookError(
             f"{codebook_path or 'codebook'}: [attributes -> gazetteer] '{path}' does not exist"

@@ -48,7 +48,7 @@ def test_report_redact(coded: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", str(coded), "--out", str(out), "--redact"])
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
-    assert "[PLACE]" in html and "<q>Yanji</q>" not in html
+    assert "[PLACE-" in html and "<q>Yanji</q>" not in html
 
 
 def test_report_refuses_to_overwrite(coded: Path, tmp_path: Path) -> None:
