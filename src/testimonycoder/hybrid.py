@@ -12,8 +12,11 @@ and the model's cross-validated threshold ``t``:
   (which sees the rule hits as features);
 * the score is ``p`` (raised to at least ``t`` when the code is assigned through the rules, so the
   score and the decision agree);
-* the document goes to review when rules and model disagree about a code, when ``p`` falls in the
-  uncertainty band ``|p - t| < band``, or when there is hearsay evidence;
+* the document goes to review when ``p`` falls in the uncertainty band ``|p - t| < band``, when
+  there is hearsay evidence, or when rules and model disagree and the side that lost was not
+  clearly outvoted: the rules assert a code the model rejects with ``p >= t / 3``, or the model
+  assigns a code without rule evidence with ``p < t + 2 * band``. (Flagging every disagreement
+  sent most documents to review, since the rules alone miss implicit codes by design.)
 * when the model assigns a code that no asserted rule evidence supports, the passage that drove the
   model's score becomes ``model`` evidence (``evidence.source == "model"``).
 """
@@ -66,7 +69,10 @@ def combine(
         by_rules = code in asserted
         floor = (floors or {}).get(code, 0.5)
         assigned = by_model or (by_rules and p >= floor * t)
-        if by_model != by_rules or abs(p - t) < band:
+        contested = (by_rules and not by_model and p >= t / 3) or (
+            by_model and not by_rules and p < t + 2 * band
+        )
+        if contested or abs(p - t) < band:
             review = True
         scores[code] = max(p, t) if assigned else p
         if assigned:
