@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from spacy.attrs import SENT_START
@@ -114,7 +115,7 @@ class CodebookComponent:
 
     def __init__(self, nlp: Language, codebook: Codebook) -> None:
         self.codebook = codebook
-        self._rules = RuleSet(nlp.vocab, codebook, nlp.make_doc, "rules")
+        self._rules = RuleSet(nlp.vocab, codebook, nlp.make_doc, "rules", _lemma_table(nlp))
         self._cues = RuleSet(nlp.vocab, codebook, nlp.make_doc, "cues")
         self._context = ContextDetector(nlp.vocab, codebook, nlp.make_doc)
         self._turns = TurnFinder(codebook.turns)
@@ -215,6 +216,23 @@ class CodebookComponent:
             by = next((t.i for t in after if t.lower_ == "by"), None)
             return by is not None and by < cue.start <= by + 6
         return prev_start <= cue.start < s_end
+
+
+def _lemma_table(nlp: Language) -> Mapping[str, str] | None:
+    """The lookup lemma table, when the pipeline lemmatises by lookup with our case fix.
+
+    Only then is a token's lemma the lookup lemma of its lower-cased form, which lets the rules
+    test LEMMA lists with lexeme flags (see :mod:`testimonycoder.rules`).
+    """
+    if "lemmatizer" not in nlp.pipe_names or "testimonycoder_lemma_case_v1" not in nlp.pipe_names:
+        return None
+    lemmatizer = nlp.get_pipe("lemmatizer")
+    if getattr(lemmatizer, "mode", None) != "lookup":
+        return None
+    try:
+        return lemmatizer.lookups.get_table("lemma_lookup")  # type: ignore[attr-defined]
+    except KeyError:
+        return None
 
 
 def _in_ranges(pos: int, ranges: list[tuple[int, int]]) -> bool:

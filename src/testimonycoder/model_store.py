@@ -29,8 +29,15 @@ MODEL_FILE = "model.skops"
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
 _PARAMS = (
-    "C", "window", "word_features", "char_features", "band", "seed", "word_weight",
-    "char_weight", "rule_weight",
+    "C",
+    "window",
+    "word_features",
+    "char_features",
+    "band",
+    "seed",
+    "word_weight",
+    "char_weight",
+    "rule_weight",
 )
 
 

@@ -8,8 +8,10 @@ kept; hits of different codes may overlap ("sold as a wife" is evidence of both 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
@@ -17,6 +19,81 @@ from spacy.vocab import Vocab
 
 from testimonycoder.codebook import Codebook, Rule
 from testimonycoder.context import variants
+
+
+class _InFlag:
+    """Lexeme flag getter: the lower-cased form (or its lookup lemma) is one of ``values``.
+
+    A picklable class rather than a lambda, so pipelines can be sent to worker processes.
+    """
+
+    def __init__(self, values: frozenset[str], lemmas: Mapping[str, str] | None) -> None:
+        self.values = values
+        self.lemmas = lemmas
+
+    def __call__(self, text: str) -> bool:
+        low = text.lower()
+        if self.lemmas is None:
+            return low in self.values
+        return self.lemmas.get(low, low) in self.values
+
+
+def _flag_patterns(
+    vocab: Vocab, patterns: dict[str, list[dict[str, Any]]], lemmas: Mapping[str, str] | None
+) -> dict[str, list[dict[Any, Any]]]:
+    """Rewrite ``IN``/``NOT_IN`` lists on LOWER (and LEMMA, given the lookup table) as lexeme flags.
+
+    spaCy's Matcher evaluates set predicates in Python for every token, which made them most of
+    the cost of coding; a lexeme flag is a bit test in C. Only 64 flag bits exist per vocabulary,
+    so the lists used most (first tokens and ``*`` tokens first) get flags, and the rest stay
+    predicates. Matches are identical: a token's LOWER is its lexeme's, and the pipeline's lemma
+    is the lookup lemma of the lower-cased form.
+    """
+    usage: Counter[tuple[str, str, tuple[str, ...]]] = Counter()
+    for pattern in patterns.values():
+        for i, token in enumerate(pattern):
+            for key, value in token.items():
+                spec = _set_spec(key, value, lemmas)
+                if spec is not None:
+                    usage[spec] += 10 if (i == 0 or token.get("OP") == "*") else 1
+    flags: dict[tuple[str, str, tuple[str, ...]], int] = {}
+    for spec, _ in usage.most_common():
+        attr, _, values = spec
+        getter = _InFlag(frozenset(values), lemmas if attr == "LEMMA" else None)
+        try:
+            flags[spec] = vocab.add_flag(getter)
+        except ValueError:  # no free flag bit left: keep the remaining lists as predicates
+            break
+    out: dict[str, list[dict[Any, Any]]] = {}
+    for rule_id, pattern in patterns.items():
+        rewritten: list[dict[Any, Any]] = []
+        for token in pattern:
+            new: dict[Any, Any] = {}
+            for key, value in token.items():
+                spec = _set_spec(key, value, lemmas)
+                if spec is not None and spec in flags:
+                    new[flags[spec]] = spec[1] == "IN"
+                else:
+                    new[key] = value
+            rewritten.append(new)
+        out[rule_id] = rewritten
+    return out
+
+
+def _set_spec(
+    key: str, value: Any, lemmas: Mapping[str, str] | None
+) -> tuple[str, str, tuple[str, ...]] | None:
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    attr = str(key).upper()
+    op, values = next(iter(value.items()))
+    if op not in ("IN", "NOT_IN") or attr not in ("LOWER", "LEMMA"):
+        return None
+    if attr == "LEMMA" and lemmas is None:
+        return None
+    if attr == "LOWER" and any(str(v) != str(v).lower() for v in values):
+        return None  # a LOWER value with capitals can never match; leave it to spaCy
+    return attr, op, tuple(sorted(str(v) for v in values))
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,22 +110,32 @@ class RuleSet:
     """The compiled evidence rules (``codes[*].rules``) or sub-code cues (``codes[*].cues``)."""
 
     def __init__(
-        self, vocab: Vocab, codebook: Codebook, make_doc: Callable[[str], Doc], kind: str = "rules"
+        self,
+        vocab: Vocab,
+        codebook: Codebook,
+        make_doc: Callable[[str], Doc],
+        kind: str = "rules",
+        lemmas: Mapping[str, str] | None = None,
     ) -> None:
-        self._matcher = Matcher(vocab, validate=True)
+        # Patterns were validated when the codebook was loaded; flagged patterns use integer
+        # flag keys, which spaCy's pattern schema does not describe.
+        self._matcher = Matcher(vocab, validate=False)
         self._phrases: dict[str, PhraseMatcher] = {}
         self.rules: dict[str, tuple[str, Rule]] = {}
+        patterns: dict[str, list[dict[str, Any]]] = {}
         for code in codebook.codes:
             for rule in getattr(code, kind):
                 self.rules[rule.id] = (code.id, rule)
                 if rule.pattern is not None:
-                    self._matcher.add(rule.id, [rule.pattern])
+                    patterns[rule.id] = rule.pattern
                 else:
                     matcher = self._phrases.setdefault(
                         rule.attr, PhraseMatcher(vocab, attr=rule.attr)
                     )
                     docs = [make_doc(v) for term in rule.terms or [] for v in variants(term)]
                     matcher.add(rule.id, docs)
+        for rule_id, pattern in _flag_patterns(vocab, patterns, lemmas).items():
+            self._matcher.add(rule_id, [pattern])
 
     def __call__(self, doc: Doc) -> list[Hit]:
         """All hits in ``doc``, merged per code, sorted by position."""

@@ -19,7 +19,13 @@ from testimonycoder.training import TrainingRecord, TrainingResult, train
 from testimonycoder.training_data import load_training_records
 
 _ALLOWED_PARAMS = {
-    "C", "window", "word_features", "char_features", "band", "word_weight", "char_weight",
+    "C",
+    "window",
+    "word_features",
+    "char_features",
+    "band",
+    "word_weight",
+    "char_weight",
     "rule_weight",
 }
 
