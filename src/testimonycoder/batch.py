@@ -164,13 +164,10 @@ def code_to_file(
     writer = open_writer(ckpt.partial, codebook.top_level, fmt=fmt, append=resume and ckpt.done > 0)
     try:
         stream = iter(documents)
-        if ckpt.done:
-            for _ in islice(stream, ckpt.done):
-                pass
-            summary_skip = ckpt.done
-        else:
-            summary_skip = 0
-        done = summary_skip
+        resumed_from = ckpt.done
+        for _ in islice(stream, resumed_from):  # documents already in the partial file
+            pass
+        done = resumed_from
         progress(done)
         pending = 0
         for coding in codings(stream):
@@ -190,7 +187,7 @@ def code_to_file(
         if ckpt.done == 0:
             ckpt.discard()
         raise
-    if summary_skip:
+    if resumed_from:
         _recount(ckpt.partial, summary, fmt)
     ckpt.finish(out, shared=shared_permissions)
     progress(done)

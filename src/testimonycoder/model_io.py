@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING
 
 from testimonycoder.codebook import Codebook
 from testimonycoder.errors import ModelError
+from testimonycoder.model_store import MODEL_FILE, load_model
 
 if TYPE_CHECKING:
     from testimonycoder.model import TestimonyClassifier
-
-from testimonycoder.model_store import MODEL_FILE
 
 
 def resolve_model(
@@ -26,8 +25,6 @@ def resolve_model(
         default = default_model_dir()
         if not (default / MODEL_FILE).exists():
             return None
-        from testimonycoder.model_store import load_model
-
         model = load_model(default)
         if model.codebook_hash != codebook.hash:
             # A custom codebook with the bundled model: fall back to rules rather than refuse.
@@ -35,8 +32,6 @@ def resolve_model(
         return model
     if not (model_dir / MODEL_FILE).exists():
         raise ModelError(f"{model_dir}: no {MODEL_FILE} in this folder; train one with 'train'")
-    from testimonycoder.model_store import load_model
-
     model = load_model(model_dir)
     model.check_codebook(codebook)
     return model
