@@ -22,9 +22,13 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LENGTH, SENT_START
 from spacy.tokens import Doc
 
 RULE_BLOCK_FEATURES = 2**12
+# Words whose character n-gram rows are kept between batches; the cache is emptied when it is
+# full, so memory stays bounded however large the corpus.
+WORD_CACHE_SIZE = 200_000
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,8 @@ class Featurizer:
             alternate_sign=False,
             norm=None,
         )
+        self._word_rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._lemma_lower: dict[int, str] = {}
         self._rules = HashingVectorizer(
             n_features=RULE_BLOCK_FEATURES,
             analyzer="word",
@@ -100,7 +106,7 @@ class Featurizer:
             offsets.append(offsets[-1] + len(doc_spans))
         blocks = [
             self._block(self._words.transform(lemmas), self.config.word_weight),
-            self._block(self._chars.transform(texts), self.config.char_weight),
+            self._block(self._char_ngrams(texts), self.config.char_weight),
             self._block(self._rules.transform(rules), self.config.rule_weight),
         ]
         sentences = sp.hstack(blocks, format="csr")
@@ -109,6 +115,52 @@ class Featurizer:
         keep = ~np.fromiter((q for doc_q in questions for q in doc_q), dtype=bool)
         documents = normalize(self._doc_sum(offs, keep) @ sentences)
         return DocBatch(sentences, passages, documents, spans, offs, questions)
+
+    def _char_ngrams(self, texts: list[str]) -> sp.csr_matrix:
+        """The same matrix as ``self._chars.transform(texts)``, computed per distinct word.
+
+        ``char_wb`` n-grams never cross whitespace, so a text's counts are the sum of its words'
+        counts. HashingVectorizer re-analyses every occurrence of every word in Python; here each
+        distinct word is analysed once (and kept in a bounded cache), and the texts' rows are one
+        sparse product of a text-by-word count matrix with the words' n-gram rows.
+        """
+        index: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        for i, text in enumerate(texts):
+            for word in text.lower().split():
+                rows.append(i)
+                cols.append(index.setdefault(word, len(index)))
+        words = list(index)
+        cached = self._word_rows
+        missing = [w for w in words if w not in cached]
+        if missing:
+            if len(cached) + len(missing) > WORD_CACHE_SIZE:
+                cached.clear()
+                missing = words
+            fresh = self._chars.transform(missing).tocsr()
+            bounds = fresh.indptr.tolist()
+            for j, word in enumerate(missing):
+                lo, hi = bounds[j], bounds[j + 1]
+                cached[word] = (fresh.indices[lo:hi], fresh.data[lo:hi])
+        n_texts, n_features = len(texts), self.config.char_features
+        if not words:
+            return sp.csr_matrix((n_texts, n_features), dtype=np.float64)
+        counts = sp.csr_matrix(
+            (np.ones(len(rows)), (rows, cols)), shape=(n_texts, len(words)), dtype=np.float64
+        )
+        parts = [cached[w] for w in words]
+        indptr = np.zeros(len(words) + 1, dtype=np.int64)
+        np.cumsum([len(ix) for ix, _ in parts], out=indptr[1:])
+        by_word = sp.csr_matrix(
+            (
+                np.concatenate([d for _, d in parts]),
+                np.concatenate([ix for ix, _ in parts]),
+                indptr,
+            ),
+            shape=(len(words), n_features),
+        )
+        return (counts @ by_word).tocsr()
 
     @staticmethod
     def _block(matrix: sp.csr_matrix, weight: float) -> sp.csr_matrix:
@@ -121,18 +173,32 @@ class Featurizer:
     ) -> tuple[list[tuple[int, int]], list[bool]]:
         evidence = doc._.evidence or []
         q_ranges = doc._.questions or []
+        # One array read per document instead of attribute look-ups on a Token object per token
+        # (``doc.sents`` alone builds a Python Token for every token to find the boundaries).
+        arr = doc.to_array([LEMMA, IS_PUNCT, IS_SPACE, IDX, LENGTH])
+        rows = arr.tolist()
+        strings = doc.vocab.strings
+        cache = self._lemma_lower
+        text = doc.text
         spans: list[tuple[int, int]] = []
         flags: list[bool] = []
-        for sent in doc.sents:
-            if not sent.text.strip():
+        for lo, hi in sentence_bounds(doc):
+            start = rows[lo][3]
+            end = rows[hi - 1][3] + rows[hi - 1][4]
+            if not text[start:end].strip():
                 continue
-            start, end = sent.start_char, sent.end_char
             spans.append((start, end))
             flags.append(any(a <= start < b for a, b in q_ranges))
-            lemmas.append(
-                " ".join(t.lemma_.lower() for t in sent if not (t.is_punct or t.is_space))
-            )
-            texts.append(sent.text)
+            words = []
+            for lemma, punct, space, _, _ in rows[lo:hi]:
+                if punct or space:
+                    continue
+                low = cache.get(lemma)
+                if low is None:
+                    low = cache[lemma] = strings[lemma].lower()
+                words.append(low)
+            lemmas.append(" ".join(words))
+            texts.append(text[start:end])
             rules.append(
                 " ".join(
                     f"{c}|{s} {c}|{s}|{x} {r}|{s}"
@@ -151,16 +217,16 @@ class Featurizer:
     def _window(self, offsets: np.ndarray) -> sp.csr_matrix:
         """Banded matrix summing each sentence with its neighbours inside the same doc."""
         n = int(offsets[-1])
+        doc_of = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
         rows, cols = [], []
-        w = self.config.window
-        for d in range(len(offsets) - 1):
-            lo, hi = int(offsets[d]), int(offsets[d + 1])
-            for i in range(lo, hi):
-                for j in range(max(lo, i - w), min(hi, i + w + 1)):
-                    rows.append(i)
-                    cols.append(j)
-        data = np.ones(len(rows), dtype=np.float32)
-        return sp.csr_matrix((data, (rows, cols)), shape=(n, n))
+        for shift in range(-self.config.window, self.config.window + 1):
+            i = np.arange(max(0, -shift), min(n, n - shift))
+            same = doc_of[i] == doc_of[i + shift]
+            rows.append(i[same])
+            cols.append(i[same] + shift)
+        r, c = np.concatenate(rows), np.concatenate(cols)
+        data = np.ones(len(r), dtype=np.float32)
+        return sp.csr_matrix((data, (r, c)), shape=(n, n))
 
     @staticmethod
     def _doc_sum(offsets: np.ndarray, keep: np.ndarray) -> sp.csr_matrix:
@@ -170,3 +236,16 @@ class Featurizer:
         rows = np.repeat(np.arange(n_docs), np.diff(offsets))
         data = keep.astype(np.float32)
         return sp.csr_matrix((data, (rows, np.arange(n))), shape=(n_docs, n))
+
+
+def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
+    """Token ``(start, end)`` of each sentence, as ``doc.sents`` gives them, from one array read.
+
+    A sentence starts at the first token and at every token whose ``sent_start`` is 1.
+    """
+    n = len(doc)
+    if n == 0:
+        return []
+    starts = np.flatnonzero(doc.to_array(SENT_START).astype(np.int64) == 1)
+    bounds = sorted({0, *starts.tolist()})
+    return list(zip(bounds, [*bounds[1:], n], strict=True))

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from spacy.tokens import Doc
 
 from testimonycoder.document import Evidence
@@ -32,10 +33,26 @@ from testimonycoder.document import Evidence
 
 @dataclass(frozen=True, slots=True)
 class DocScores:
-    """A model's scores for one document: per code, and per passage ``(start, end, scores)``."""
+    """A model's scores for one document: per code, and per passage.
+
+    ``passage_scores[i, k]`` is the score of code ``codes[k]`` driven by the passage at
+    ``spans[i]`` (a ``(start_char, end_char)`` pair); kept as one array rather than a dict per
+    passage, because most passages are never looked at.
+    """
 
     doc: dict[str, float]
-    passages: list[tuple[int, int, dict[str, float]]]
+    codes: list[str]
+    spans: list[tuple[int, int]]
+    passage_scores: np.ndarray
+
+    def best_passage(self, code: str) -> tuple[int, int, float] | None:
+        """``(start, end, score)`` of the passage with the highest score for ``code``."""
+        if code not in self.codes or not self.spans:
+            return None
+        column = self.passage_scores[:, self.codes.index(code)]
+        i = int(np.argmax(column))  # the first of equal maxima, as max() would give
+        start, end = self.spans[i]
+        return start, end, float(column[i])
 
 
 def rules_only_scores(
@@ -78,9 +95,9 @@ def combine(
         if assigned:
             chosen.append(code)
         if assigned and not by_rules:
-            best = max(scored.passages, key=lambda ps: ps[2].get(code, 0.0), default=None)
+            best = scored.best_passage(code)
             if best is not None:
-                start, end, pscores = best
+                start, end, pscore = best
                 extra.append(
                     Evidence(
                         code,
@@ -91,7 +108,7 @@ def combine(
                         "asserted",
                         "self",
                         None,
-                        pscores.get(code, 0.0),
+                        pscore,
                     )
                 )
     return chosen, scores, review, extra

@@ -225,17 +225,14 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
         probs = self.calibrate(raw)
         out = []
         for d, doc_pass in enumerate(per_doc):
-            # Passage scores are put on the document's calibrated scale so that a passage's
-            # score reads like the probability of the code, driven by that passage.
-            passages = []
-            for i, (s, e) in enumerate(batch.spans[d]):
-                passages.append(
-                    (s, e, {c: float(doc_pass[i, k]) for k, c in enumerate(self.codes_)})
-                )
+            # Passage scores stay on the passage model's scale: a passage's score says how
+            # strongly that passage alone points at the code.
             out.append(
                 DocScores(
                     doc={c: float(probs[d, k]) for k, c in enumerate(self.codes_)},
-                    passages=passages,
+                    codes=self.codes_,
+                    spans=batch.spans[d],
+                    passage_scores=doc_pass,
                 )
             )
         return out

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
+from sklearn.model_selection import GroupKFold, KFold
 
 from testimonycoder.errors import InputError
 from testimonycoder.features import DocBatch
@@ -96,10 +96,15 @@ def train(
     folds: int = 5,
     seed: int = 0,
     params: dict[str, Any] | None = None,
+    groups: list[str] | None = None,
     warn: Callable[[str], None] = _noop,
     progress: Callable[[str], None] = _noop,
 ) -> TrainingResult:
     """Train a classifier on ``records`` and cross-validate it.
+
+    With ``groups`` (one label per record, e.g. the interviewer, writer or collection), the folds
+    never split a group, so calibration, thresholds and the reported metrics reflect material from
+    a source the model has not seen, which is what coding a new collection is.
 
     Raises:
         InputError: fewer than 2 documents, or a code id that is not in the codebook.
@@ -126,9 +131,14 @@ def train(
     featurizer = template._featurizer()
     batch = featurizer.transform(docs)
 
-    n_folds = max(2, min(folds, len(records)))
+    n_folds = max(2, min(folds, len(records), len(set(groups)) if groups else len(records)))
     raw_oof = np.zeros((len(records), len(codes), 2))
-    for i, (tr, te) in enumerate(KFold(n_folds, shuffle=True, random_state=seed).split(records)):
+    splitter = (
+        GroupKFold(n_folds, shuffle=True, random_state=seed)
+        if groups
+        else KFold(n_folds, shuffle=True, random_state=seed)
+    )
+    for i, (tr, te) in enumerate(splitter.split(records, groups=groups)):
         progress(f"fold {i + 1}/{n_folds}")
         fold_model = TestimonyClassifier(codes, seed=seed, **(params or {}))
         fold_model.fit_batch(_subset(batch, tr), Y[tr], [spans[j] for j in tr])
@@ -149,6 +159,7 @@ def train(
 
     metrics = {
         "folds": n_folds,
+        "grouped": bool(groups),
         "seed": seed,
         "codebook": codebook.hash,
         "thresholds": model.thresholds,
