@@ -1,6 +1,7 @@
 """Build the bundled default model and measure it on the held-out test split.
 
-Trains on corpus/ train + validation (5-fold cross-validated calibration and thresholds), writes
+Trains on corpus/ train + validation (5-fold cross-validated calibration and thresholds, with
+folds grouped by writer, the records' ``source``, so that they reflect unseen writers), writes
 models/default/, then scores the independent test split with, in the same run:
 the hybrid decision (rules + model), the model alone, the rules alone, and a plain keyword
 baseline. The table is written to models/default/test-metrics.md (and test-metrics.json) and
@@ -36,6 +37,7 @@ def main() -> int:
         OUT,
         name="testimonycoder-default",
         test_data=ROOT / "corpus",
+        group_by="source",
         force=True,
         progress=print,
     )

@@ -69,7 +69,12 @@ def render_model_card(
         f"- training data: {metadata['data']} ({metadata['n_documents']} documents, "
         f"hash `{metadata['data_hash']}`)",
         f"- codebook: `{metadata['codebook']}`",
-        f"- cross-validation: {metrics['folds']} folds, seed {metrics['seed']}",
+        f"- cross-validation: {metrics['folds']} folds, seed {metrics['seed']}"
+        + (
+            f", grouped by `{metadata['grouped_by']}` (no group is split between folds)"
+            if metadata.get("grouped_by")
+            else ""
+        ),
         "",
         "## Package versions",
         versions,

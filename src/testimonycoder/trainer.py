@@ -16,7 +16,7 @@ from testimonycoder.io.atomic import write_text_atomic
 from testimonycoder.metrics import code_metrics
 from testimonycoder.modelcard import data_hash, now, package_versions, render_model_card
 from testimonycoder.training import TrainingRecord, TrainingResult, train
-from testimonycoder.training_data import load_training_records
+from testimonycoder.training_data import load_training_records, record_groups
 
 _ALLOWED_PARAMS = {
     "C",
@@ -65,11 +65,16 @@ def train_to_dir(
     code_map: dict[str, str | None] | None = None,
     name: str | None = None,
     test_data: Path | None = None,
+    group_by: str | None = None,
     force: bool = False,
     warn: Callable[[str], None] = _noop,
     progress: Callable[[str], None] = _noop,
 ) -> TrainingResult:
-    """Train on ``data`` and write model.skops, manifest.json, metrics.json and model-card.md."""
+    """Train on ``data`` and write model.skops, manifest.json, metrics.json and model-card.md.
+
+    With ``group_by`` (a field of the records, e.g. ``source``), cross-validation keeps each
+    group's documents in one fold (see :func:`testimonycoder.training.train`).
+    """
     from testimonycoder.model_store import MODEL_FILE, save_model
 
     if out.exists() and not out.is_dir():
@@ -81,12 +86,14 @@ def train_to_dir(
     params = load_params(config)
     codebook = load_codebook(codebook_path)
     records = load_training_records(data, codebook=codebook, split=split, code_map=code_map)
+    groups = record_groups(records, group_by) if group_by else None
     result = train(
         records,
         codebook_path=str(codebook_path) if codebook_path else None,
         folds=folds,
         seed=seed,
         params=params,
+        groups=groups,
         warn=warn,
         progress=progress,
     )
@@ -102,6 +109,7 @@ def train_to_dir(
         "date": now(),
         "data": str(data),
         "n_documents": len(records),
+        "grouped_by": group_by,
         "data_hash": data_hash(records),
         "codebook": codebook.hash,
         "versions": package_versions(),

@@ -41,6 +41,9 @@ class TrainingRecord:
     text: str
     codes: list[str]
     spans: list[Span] = field(default_factory=list)
+    # other plain fields of the source record (e.g. source, interviewer, collection), so that
+    # cross-validation can keep a group's documents together (``train --group-by``)
+    fields: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -131,6 +134,11 @@ def train(
     featurizer = template._featurizer()
     batch = featurizer.transform(docs)
 
+    if groups is not None and len(set(groups)) < 2:
+        raise InputError(
+            "grouped cross-validation needs at least 2 groups, but every document is in "
+            f"group '{groups[0]}'; drop --group-by or use a column that differs between documents"
+        )
     n_folds = max(2, min(folds, len(records), len(set(groups)) if groups else len(records)))
     raw_oof = np.zeros((len(records), len(codes), 2))
     splitter = (

@@ -58,6 +58,9 @@ def _spans(value: Any, text: str, where: str) -> list[tuple[int, int, str]]:
     return out
 
 
+_RECORD_KEYS = frozenset({"id", "text", "codes", "subcodes", "spans"})
+
+
 def _record(obj: dict[str, Any], where: str) -> TrainingRecord:
     for key in ("id", "text", "codes"):
         if key not in obj:
@@ -69,9 +72,33 @@ def _record(obj: dict[str, Any], where: str) -> TrainingRecord:
     if not isinstance(text, str):
         raise InputError(f"{where}: 'text' must be a string")
     codes = [c.split(".")[0] for c in _codes(obj["codes"], where)]
+    fields = {
+        str(k): str(v)
+        for k, v in obj.items()
+        if k not in _RECORD_KEYS and isinstance(v, str | int) and not isinstance(v, bool)
+    }
     return TrainingRecord(
-        str(obj["id"]), text, sorted(set(codes)), _spans(obj.get("spans"), text, where)
+        str(obj["id"]), text, sorted(set(codes)), _spans(obj.get("spans"), text, where), fields
     )
+
+
+def record_groups(records: list[TrainingRecord], column: str) -> list[str]:
+    """The value of ``column`` for every record, for grouped cross-validation.
+
+    Raises:
+        InputError: a record has no such field.
+    """
+    groups = []
+    for r in records:
+        value = r.fields.get(column, "").strip()
+        if not value:
+            known = ", ".join(sorted(r.fields)) or "none"
+            raise InputError(
+                f"document '{r.id}': no '{column}' field to group by (other fields: {known}); "
+                "give every document that field or drop --group-by"
+            )
+        groups.append(value)
+    return groups
 
 
 def _from_rows(rows: Iterable[tuple[str, dict[str, Any]]]) -> list[TrainingRecord]:

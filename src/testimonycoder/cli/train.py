@@ -57,6 +57,13 @@ def train(
         Path | None,
         typer.Option(help="Also score this gold test data (a corpus folder's test split)."),
     ] = None,
+    group_by: Annotated[
+        str | None,
+        typer.Option(
+            help="A field of the records (e.g. source, interviewer) whose groups are kept "
+            "together in cross-validation, so thresholds and metrics reflect unseen groups."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing model in --out.")] = False,
     allow_network: Annotated[bool, typer.Option(help="Allow Hugging Face network access.")] = False,
 ) -> None:
@@ -76,6 +83,7 @@ def train(
             split=split,
             code_map=load_code_map(code_map),
             test_data=test,
+            group_by=group_by,
             force=force,
             warn=warn,
             progress=lambda m: status.update(m),
