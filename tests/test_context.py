@@ -137,3 +137,58 @@ def test_experiencer(code_text, text: str, experiencer: str) -> None:  # type: i
     doc = code_text(text)
     sale = [ev for ev in doc._.evidence if ev[0] == "sale"]
     assert sale and sale[0][4] == experiencer
+
+
+# -- speaker labels that are not in the codebook ------------------------------------------------
+
+
+def _question_turn_texts(text: str) -> list[str]:
+    from testimonycoder.codebook import load_codebook
+    from testimonycoder.turns import TurnFinder
+
+    finder = TurnFinder(load_codebook().turns)
+    return [text[t.start : t.end].strip() for t in finder.find(text) if t.role == "question"]
+
+
+def test_initials_interviewer_is_the_speaker_who_asks() -> None:
+    text = (
+        "KH: I was in Yanji then.\n"
+        "JL: Were you sold?\n"
+        "KH: Yes, to a farmer.\n"
+        "JL: When was that?\n"
+        "KH: In 2012.\n"
+    )
+    assert _question_turn_texts(text) == ["JL: Were you sold?", "JL: When was that?"]
+
+
+def test_titles_and_interpreter_turns() -> None:
+    text = (
+        "Dr. Lee: Did anyone sell you?\n"
+        "Interpreter: She asks whether anyone sold you.\n"
+        "Ms. Han: The broker sold me in Tumen.\n"
+        "Dr. Lee: Who was the broker?\n"
+        "Ms. Han: A woman from Musan.\n"
+    )
+    questions = _question_turn_texts(text)
+    assert "Ms. Han: The broker sold me in Tumen." not in questions
+    assert "Dr. Lee: Did anyone sell you?" in questions
+    assert "Interpreter: She asks whether anyone sold you." in questions
+
+
+def test_case_note_headings_are_not_turns() -> None:
+    text = (
+        "Background: born 1990 in Musan.\n"
+        "Outcome: sold to a farmer in 2010.\n"
+        "Background: crossed in 2009.\n"
+        "Outcome: escaped 2014.\n"
+    )
+    assert _question_turn_texts(text) == []
+
+
+def test_a_question_in_an_initials_transcript_is_not_coded(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "DM: Did they sell you to a karaoke bar?\nSK: No. I cleaned rooms.\n"
+        "DM: And then?\nSK: I left."
+    )
+    doc = nlp(text)
+    assert not [e for e in doc._.evidence if e[3] == "asserted" and "." not in e[0]]

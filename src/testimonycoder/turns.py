@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
 from testimonycoder.codebook import Turns
 
 Role = Literal["question", "answer", "narrative"]
 
-_INITIALS = re.compile(r"^[ \t]*([A-Z]{1,3}|[A-Z][a-z]+)[ \t]*:", re.M)
+# A speaker label at the start of a line: initials ("KJ:"), a word ("Counsel:", "Reporter:") or a
+# title and name ("Dr. Lee:").
+_LABEL = re.compile(
+    r"^[ \t]*((?:Dr|Mr|Mrs|Ms|Mx)\.?[ \t]+[A-Z][A-Za-z]*|[A-Z]{1,3}|[A-Z][a-z]+)[ \t]*:(.*)$",
+    re.M,
+)
+_INITIALS = re.compile(r"[A-Z]{1,3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,25 +39,31 @@ class TurnFinder:
         self._question = [re.compile(r"^[ \t]*" + p, re.I) for p in turns.question]
         self._answer = [re.compile(r"^[ \t]*" + p, re.I) for p in turns.answer]
 
-    def _role(self, line: str, interviewer_initials: str | None) -> Role | None:
+    def _standard(self, line: str) -> Role | None:
         if any(p.match(line) for p in self._question):
             return "question"
         if any(p.match(line) for p in self._answer):
             return "answer"
-        m = _INITIALS.match(line)
-        if m and interviewer_initials is not None:
-            return "question" if m.group(1) == interviewer_initials else "answer"
+        return None
+
+    def _role(self, line: str, label_roles: dict[str, Role]) -> Role | None:
+        role = self._standard(line)
+        if role is not None:
+            return role
+        m = _LABEL.match(line)
+        if m and m.group(1) in label_roles:
+            return label_roles[m.group(1)]
         return None
 
     def find(self, text: str) -> list[Turn]:
         """Return the turns of ``text``; a text without labels is one narrative turn."""
-        interviewer_initials = self._interviewer_initials(text)
+        label_roles = self._label_roles(text)
         turns: list[Turn] = []
         role: Role = "narrative"
         start = 0
         pos = 0
         for line in text.splitlines(keepends=True):
-            new_role = self._role(line, interviewer_initials)
+            new_role = self._role(line, label_roles)
             if new_role is not None and pos > start:
                 turns.append(Turn(start, pos, role))
                 start = pos
@@ -61,16 +74,46 @@ class TurnFinder:
             turns.append(Turn(start, pos, role))
         return turns
 
-    def _interviewer_initials(self, text: str) -> str | None:
-        """Treat initials as turn labels only when no standard labels are used.
+    def _label_roles(self, text: str) -> dict[str, Role]:
+        """Roles of the speaker labels that are not in the codebook (initials, names, titles).
 
-        The first speaker in an interview is the interviewer in nearly every transcript
-        convention, so the first label seen is taken as the interviewer's.
+        The interviewer is the speaker whose turns are mostly questions. When no speaker asks
+        mostly questions, two speakers who strictly alternate are read as interviewer first,
+        the convention of nearly every transcript. Labels are ignored in texts that already
+        use the codebook's labels for both sides, and in texts where they do not look like turns
+        (a case note's "Background:" and "Outcome:" lines ask nothing and do not alternate).
         """
+        has_question = has_answer = False
+        order: list[str] = []
+        asks: dict[str, list[bool]] = {}
         for line in text.splitlines():
-            if any(p.match(line) for p in self._question + self._answer):
-                return None
-        labels = [m.group(1) for m in _INITIALS.finditer(text)]
-        if len(set(labels)) == 2 and len(labels) >= 4:
-            return labels[0]
-        return None
+            standard = self._standard(line)
+            if standard is not None:
+                has_question |= standard == "question"
+                has_answer |= standard == "answer"
+                continue
+            m = _LABEL.match(line)
+            if m:
+                order.append(m.group(1))
+                asks.setdefault(m.group(1), []).append("?" in m.group(2))
+        if not order or (has_question and has_answer):
+            return {}
+        share = {label: sum(q) / len(q) for label, q in asks.items()}
+        if has_question:  # a codebook interviewer label ("Interpreter:") with other speakers
+            return {label: "question" if s >= 0.5 else "answer" for label, s in share.items()}
+        if has_answer:  # the respondent is labelled, so the other speakers ask
+            return dict.fromkeys(share, "question")
+        if len(order) < 4 or len(share) > 4:
+            return {}
+        ranked = sorted(share.items(), key=lambda kv: -kv[1])
+        if ranked[0][1] >= 0.5 and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
+            interviewer = ranked[0][0]
+        elif (
+            len(share) == 2
+            and all(_INITIALS.fullmatch(label) for label in share)
+            and all(x != y for x, y in pairwise(order))
+        ):
+            interviewer = order[0]
+        else:
+            return {}
+        return {label: "question" if label == interviewer else "answer" for label in share}
