@@ -20,10 +20,12 @@ pickled code.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 from typing import Any
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
@@ -37,34 +39,41 @@ from testimonycoder.hybrid import DocScores
 Span = tuple[int, int, str]  # (start_char, end_char, code) of an asserted gold span
 
 
+def _fit_column(X: Any, y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray, float]:
+    """Weights and intercept of one logistic regression (a constant model for one class)."""
+    if len(y) == 0 or y.min() == y.max():
+        rate = (float(y.sum()) + 0.5) / (len(y) + 1.0)
+        return np.zeros(X.shape[1], dtype=np.float32), float(np.log(rate / (1 - rate)))
+    model = LogisticRegression(
+        C=C,
+        class_weight="balanced",
+        solver="liblinear",
+        dual=True,
+        random_state=seed,
+        max_iter=5000,
+    ).fit(X, y)
+    return model.coef_[0].astype(np.float32), float(model.intercept_[0])
+
+
 def _fit_linear(X: Any, Y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """One logistic regression per column of ``Y``, as ``(coef (k, F) float32, intercept (k,))``.
 
     A column with a single class (e.g. no positive example in a tiny training set) becomes a
-    constant model: zero weights and the logit of a smoothed rate as intercept.
+    constant model: zero weights and the logit of a smoothed rate as intercept. The columns are
+    fitted in worker processes, one per CPU. Not threads: liblinear shuffles with the C
+    library's global ``rand()``, so fits sharing a process would not be reproducible.
     """
     # liblinear's dual solver is much faster when features far outnumber samples (here ~135k
     # hashed features); converting once avoids a float64 copy per code.
     X = X.astype(np.float64).tocsr()
-    n_features = X.shape[1]
-    coef = np.zeros((Y.shape[1], n_features), dtype=np.float32)
+    workers = max(1, min(Y.shape[1], len(os.sched_getaffinity(0))))
+    fits = Parallel(n_jobs=workers)(
+        delayed(_fit_column)(X, Y[:, k], C, seed) for k in range(Y.shape[1])
+    )
+    coef = np.zeros((Y.shape[1], X.shape[1]), dtype=np.float32)
     intercept = np.zeros(Y.shape[1], dtype=np.float64)
-    for k in range(Y.shape[1]):
-        y = Y[:, k]
-        if len(y) == 0 or y.min() == y.max():
-            rate = (float(y.sum()) + 0.5) / (len(y) + 1.0)
-            intercept[k] = np.log(rate / (1 - rate))
-            continue
-        model = LogisticRegression(
-            C=C,
-            class_weight="balanced",
-            solver="liblinear",
-            dual=True,
-            random_state=seed,
-            max_iter=5000,
-        ).fit(X, y)
-        coef[k] = model.coef_[0]
-        intercept[k] = model.intercept_[0]
+    for k, (w, b) in enumerate(fits):
+        coef[k], intercept[k] = w, b
     return coef, intercept
 
 
