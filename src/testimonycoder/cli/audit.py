@@ -16,6 +16,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from testimonycoder.cli._common import console, handle_errors, warn
+from testimonycoder.cli._options import ForceOption, SharedOption
 
 
 class _DefaultRun(TyperGroup):
@@ -79,10 +80,8 @@ def run(
         Path | None,
         typer.Option(exists=True, dir_okay=False, help="YAML mapping project code names to ids."),
     ] = None,
-    force: Annotated[bool, typer.Option(help="Overwrite existing output files.")] = False,
-    shared_permissions: Annotated[
-        bool, typer.Option(help="Make output readable by others (default: owner only, 0600).")
-    ] = False,
+    force: ForceOption = False,
+    shared_permissions: SharedOption = False,
 ) -> None:
     """Agreement per code, ranked disagreements and an HTML report for a reviewer."""
     from testimonycoder.audit.inputs import parse_coder_option, read_annotations, read_texts
@@ -162,10 +161,8 @@ def resolve(
         bool,
         typer.Option(help="Write the gold set without documents that still have undecided rows."),
     ] = False,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
-    shared_permissions: Annotated[
-        bool, typer.Option(help="Make output readable by others (default: owner only, 0600).")
-    ] = False,
+    force: ForceOption = False,
+    shared_permissions: SharedOption = False,
 ) -> None:
     """Merge adjudication decisions into a gold training set (corpus-style JSONL)."""
     import orjson

@@ -11,6 +11,13 @@ from rich.table import Table
 
 from testimonycoder.batch import Summary, code_to_file
 from testimonycoder.cli._common import console, handle_errors, warn
+from testimonycoder.cli._options import (
+    ForceOption,
+    IdColumnOption,
+    NetworkOption,
+    SharedOption,
+    TextColumnOption,
+)
 
 
 @handle_errors
@@ -35,8 +42,8 @@ def code(
     rules_only: Annotated[
         bool, typer.Option(help="Use the codebook rules only, no model.")
     ] = False,
-    id_column: Annotated[str, typer.Option(help="Id column of table inputs.")] = "id",
-    text_column: Annotated[str, typer.Option(help="Text column of table inputs.")] = "text",
+    id_column: IdColumnOption = "id",
+    text_column: TextColumnOption = "text",
     skip_bad_lines: Annotated[
         bool, typer.Option(help="Skip malformed JSONL lines with a warning.")
     ] = False,
@@ -47,16 +54,12 @@ def code(
         str | None, typer.Option(help="Dask scheduler address (default: a LocalCluster).")
     ] = None,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted run.")] = False,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
-    shared_permissions: Annotated[
-        bool, typer.Option(help="Make output readable by others (default: owner only, 0600).")
-    ] = False,
+    force: ForceOption = False,
+    shared_permissions: SharedOption = False,
     redact: Annotated[
         bool, typer.Option(help="Replace names, places and contact details before coding.")
     ] = False,
-    allow_network: Annotated[
-        bool, typer.Option(help="Allow datasets/huggingface_hub to use the network.")
-    ] = False,
+    allow_network: NetworkOption = False,
 ) -> None:
     """Code testimonies and write codes, scores and evidence."""
     from testimonycoder.offline import enforce_offline

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from testimonycoder.cli._common import console, handle_errors
+from testimonycoder.cli._options import ForceOption
 from testimonycoder.codebook import load_codebook
 
 app = typer.Typer(help="Validate, show, export and import codebooks.", no_args_is_help=True)
@@ -69,7 +70,7 @@ def export(
         str | None,
         typer.Option(help="refi, labelstudio or doccano (default: from the --out extension)."),
     ] = None,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
+    force: ForceOption = False,
 ) -> None:
     """Export the codebook for NVivo/ATLAS.ti/MAXQDA/QualCoder, Label Studio or doccano."""
     import orjson
@@ -107,7 +108,7 @@ def import_(
     name: Annotated[
         str | None, typer.Option(help="Codebook name (default: from the file name).")
     ] = None,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
+    force: ForceOption = False,
 ) -> None:
     """Turn a REFI-QDA codebook into a codebook YAML skeleton (codes and definitions, no rules)."""
     from testimonycoder.io.refi_codebook import import_codebook

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from testimonycoder.cli._common import console, handle_errors
+from testimonycoder.cli._options import NetworkOption
 from testimonycoder.cli.train import metrics_table
 from testimonycoder.io.code_map import load_code_map
 
@@ -28,7 +29,7 @@ def evaluate(
     out: Annotated[Path | None, typer.Option(help="Write metrics and errors as JSON.")] = None,
     show_errors: Annotated[int, typer.Option(help="How many errors to list.")] = 20,
     force: Annotated[bool, typer.Option(help="Overwrite --out.")] = False,
-    allow_network: Annotated[bool, typer.Option(help="Allow Hugging Face network access.")] = False,
+    allow_network: NetworkOption = False,
 ) -> None:
     """Score a model against gold labels: metrics, confusion summary and the errors."""
     from testimonycoder.io.atomic import write_text_atomic

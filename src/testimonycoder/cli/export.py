@@ -8,6 +8,13 @@ from typing import Annotated
 import typer
 
 from testimonycoder.cli._common import console, handle_errors
+from testimonycoder.cli._options import (
+    ForceOption,
+    IdColumnOption,
+    NetworkOption,
+    SharedOption,
+    TextColumnOption,
+)
 
 
 @handle_errors
@@ -37,15 +44,11 @@ def export(
         list[str] | None,
         typer.Option(help="Evidence statuses to export (repeat; default: asserted only)."),
     ] = None,
-    id_column: Annotated[str, typer.Option(help="Id column of table inputs.")] = "id",
-    text_column: Annotated[str, typer.Option(help="Text column of table inputs.")] = "text",
-    force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
-    shared_permissions: Annotated[
-        bool, typer.Option(help="Make output readable by others (default: owner only, 0600).")
-    ] = False,
-    allow_network: Annotated[
-        bool, typer.Option(help="Allow datasets/huggingface_hub to use the network.")
-    ] = False,
+    id_column: IdColumnOption = "id",
+    text_column: TextColumnOption = "text",
+    force: ForceOption = False,
+    shared_permissions: SharedOption = False,
+    allow_network: NetworkOption = False,
 ) -> None:
     """Export codings as pre-annotations for Label Studio or doccano."""
     from testimonycoder.codebook import STATUSES

@@ -9,6 +9,7 @@ import orjson
 import typer
 
 from testimonycoder.cli._common import console, handle_errors
+from testimonycoder.cli._options import ForceOption, SharedOption
 from testimonycoder.ingest import ingest_report
 from testimonycoder.io.atomic import write_bytes_atomic
 
@@ -17,10 +18,8 @@ from testimonycoder.io.atomic import write_bytes_atomic
 def ingest(
     report: Annotated[Path, typer.Argument(help="A report turned into text (.txt).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output JSONL, one testimony a line.")],
-    force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
-    shared_permissions: Annotated[
-        bool, typer.Option(help="Make output readable by others (default: owner only).")
-    ] = False,
+    force: ForceOption = False,
+    shared_permissions: SharedOption = False,
 ) -> None:
     """Split a published report into one record per testimony."""
     from testimonycoder.errors import InputError

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from testimonycoder.cli._common import console, handle_errors, warn
+from testimonycoder.cli._options import ForceOption, IdColumnOption, TextColumnOption
 from testimonycoder.redact_io import redact_to_file
 
 
@@ -23,9 +24,9 @@ def redact(
         Path | None,
         typer.Option(help="Private JSON file mapping placeholders to the originals (mode 0600)."),
     ] = None,
-    id_column: Annotated[str, typer.Option(help="Id column of table inputs.")] = "id",
-    text_column: Annotated[str, typer.Option(help="Text column of table inputs.")] = "text",
-    force: Annotated[bool, typer.Option(help="Overwrite existing output files.")] = False,
+    id_column: IdColumnOption = "id",
+    text_column: TextColumnOption = "text",
+    force: ForceOption = False,
     shared_permissions: Annotated[
         bool, typer.Option(help="Make the redacted output readable by others (never the mapping).")
     ] = False,

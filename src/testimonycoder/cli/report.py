@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from testimonycoder.cli._common import console, handle_errors
+from testimonycoder.cli._options import ForceOption, SharedOption
 
 
 @handle_errors
@@ -30,10 +31,8 @@ def report(
     redact: Annotated[
         bool, typer.Option(help="Redact names, places and contact details in every snippet.")
     ] = False,
-    force: Annotated[bool, typer.Option(help="Overwrite existing output files.")] = False,
-    shared_permissions: Annotated[
-        bool, typer.Option(help="Make output readable by others (default: owner only, 0600).")
-    ] = False,
+    force: ForceOption = False,
+    shared_permissions: SharedOption = False,
 ) -> None:
     """Write a corpus report: prevalence, pathways, times sold, ages, prices, places."""
     from testimonycoder.io.atomic import check_output_path, write_text_atomic

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from testimonycoder.cli._common import console, handle_errors, warn
+from testimonycoder.cli._options import NetworkOption
 from testimonycoder.io.code_map import load_code_map
 
 
@@ -65,7 +66,7 @@ def train(
         ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing model in --out.")] = False,
-    allow_network: Annotated[bool, typer.Option(help="Allow Hugging Face network access.")] = False,
+    allow_network: NetworkOption = False,
 ) -> None:
     """Train a classifier, cross-validate it, and write the model, metrics and model card."""
     from testimonycoder.offline import enforce_offline
