@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy
-from spacy.attrs import LEMMA, LOWER
+from spacy.attrs import IDX, LEMMA, LOWER
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
@@ -40,6 +40,7 @@ from spacy.vocab import Vocab
 
 from testimonycoder.codebook import Codebook, Extractor, load_codebook
 from testimonycoder.context import ContextDetector, is_first_person
+from testimonycoder.doc_text import doc_text
 from testimonycoder.gazetteer import Gazetteer
 from testimonycoder.number_tokens import (
     Marks,
@@ -145,7 +146,7 @@ class AttributeExtractor:
         found = [a for a in found if not any(s <= a["start"] < e for s, e in questions)]
         found.sort(key=lambda a: (a["start"], a["end"]))
         self._add_context(doc, info, found)
-        return [_ordered(a) for a in _attach_conversions(doc.text, found)]
+        return [_ordered(a) for a in _attach_conversions(doc_text(doc), found)]
 
     # -- token flags (what the patterns' ``_`` keys test) -----------------------------------
 
@@ -336,7 +337,7 @@ class AttributeExtractor:
         if not found:
             return
         sents = info.sents
-        token_starts = [t.idx for t in doc]
+        token_starts = doc.to_array(IDX).tolist()
         triggers = self._context.triggers(doc)
         first_person = info.first_person
         evidence = [
@@ -489,12 +490,12 @@ _KEY_ORDER = (
     "code",
     "rule",
 )
+_KEY_RANK = {k: i for i, k in enumerate(_KEY_ORDER)}
 
 
 def _ordered(item: dict[str, Any]) -> dict[str, Any]:
     """The same dict with keys in one documented order (easier to read in the JSONL)."""
-    rank = {k: i for i, k in enumerate(_KEY_ORDER)}
-    return dict(sorted(item.items(), key=lambda kv: rank.get(kv[0], len(rank))))
+    return dict(sorted(item.items(), key=lambda kv: _KEY_RANK.get(kv[0], len(_KEY_RANK))))
 
 
 @Language.factory(

@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from testimonycoder.codebook import Codebook
+from testimonycoder.doc_text import doc_text
 from testimonycoder.document import Coding, Document, Evidence, Segment
 from testimonycoder.hybrid import combine, rules_only_scores
 from testimonycoder.pipeline import pipeline_codebook
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 def rule_evidence(doc: Doc) -> list[Evidence]:
     """The evidence tuples written by the codebook component, as :class:`Evidence` records."""
-    text = doc.text
+    text = doc_text(doc)
     return [
         Evidence(code, start, end, text[start:end], "rules", status, who, rule)
         for code, start, end, status, who, rule in doc._.evidence
@@ -42,7 +43,7 @@ def _segments(doc: Doc, evidence: list[Evidence]) -> list[Segment]:
         return []
     # Bucket evidence by sentence with bisect (not every span against every sentence) and read
     # doc.text once: spaCy rebuilds it on each access, which is quadratic on long documents.
-    text = doc.text
+    text = doc_text(doc)
     sents = [(sent.start_char, sent.end_char) for sent in doc.sents]
     starts = [s for s, _ in sents]
     buckets: dict[int, set[str]] = {}

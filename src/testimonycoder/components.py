@@ -28,6 +28,7 @@ from spacy.tokens import Doc, Span
 
 from testimonycoder.codebook import Codebook, load_codebook
 from testimonycoder.context import ContextDetector, is_first_person
+from testimonycoder.doc_text import doc_text
 from testimonycoder.lemmas import lemma_column
 from testimonycoder.rules import Hit, RuleSet
 from testimonycoder.turns import TurnFinder
@@ -145,7 +146,8 @@ class CodebookComponent:
         self._hash = codebook.hash
 
     def __call__(self, doc: Doc) -> Doc:
-        questions = [(t.start, t.end) for t in self._turns.find(doc.text) if t.role == "question"]
+        turns = self._turns.find(doc_text(doc))
+        questions = [(t.start, t.end) for t in turns if t.role == "question"]
         hits = [h for h in self._rules(doc) if not _in_ranges(doc[h.start].idx, questions)]
         triggers = self._context.triggers(doc) if hits else []
         first_person = is_first_person(doc)
