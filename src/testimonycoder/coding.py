@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING
 
+import numpy
+from spacy.attrs import IDX, LENGTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -44,7 +46,7 @@ def _segments(doc: Doc, evidence: list[Evidence]) -> list[Segment]:
     # Bucket evidence by sentence with bisect (not every span against every sentence) and read
     # doc.text once: spaCy rebuilds it on each access, which is quadratic on long documents.
     text = doc_text(doc)
-    sents = [(sent.start_char, sent.end_char) for sent in doc.sents]
+    sents = _sentence_chars(doc)
     starts = [s for s, _ in sents]
     buckets: dict[int, set[str]] = {}
     for a, b, code in spans:
@@ -62,6 +64,21 @@ def _segments(doc: Doc, evidence: list[Evidence]) -> list[Segment]:
         trail = len(passage) - len(passage.rstrip())
         out.append(Segment(s + lead, e - trail, sorted(buckets[i])))
     return out
+
+
+def _sentence_chars(doc: Doc) -> list[tuple[int, int]]:
+    """``(start_char, end_char)`` of each sentence, as ``doc.sents`` gives them, from arrays.
+
+    ``doc.sents`` builds a Span and walks the tokens of every sentence in Python.
+    """
+    if not doc.has_annotation("SENT_START"):
+        return [(s.start_char, s.end_char) for s in doc.sents]  # raises spaCy's own error
+    arr = doc.to_array([SENT_START, IDX, LENGTH])
+    starts = [0, *(int(i) for i in numpy.flatnonzero(arr[:, 0] == 1) if i)]
+    ends = [*starts[1:], len(doc)]
+    idx = arr[:, 1].tolist()
+    length = arr[:, 2].tolist()
+    return [(idx[s], idx[e - 1] + length[e - 1]) for s, e in zip(starts, ends, strict=True)]
 
 
 def code_docs(

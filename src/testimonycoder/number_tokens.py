@@ -128,7 +128,10 @@ class TokenFlags:
         arr = doc.to_array([LOWER, IS_SPACE])
         lowers = arr[:, 0]
         keys, inverse = numpy.unique(lowers, return_inverse=True)
-        bits = numpy.array([self._bits(int(k)) for k in keys], dtype=numpy.int64)[inverse]
+        known = self._word_bits
+        bits = numpy.array(
+            [known[k] if k in known else self._bits(k) for k in keys.tolist()], dtype=numpy.int64
+        )[inverse]
         num = (bits & (_NUM | _FUSED)) != 0
         num |= _joiners(bits, arr[:, 1] != 0)
         currency = numpy.zeros(len(doc), dtype=bool)
