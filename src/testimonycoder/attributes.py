@@ -339,6 +339,7 @@ class AttributeExtractor:
         sents = info.sents
         token_starts = doc.to_array(IDX).tolist()
         triggers = self._context.triggers(doc)
+        cues = self._context.cues(doc)
         first_person = info.first_person
         evidence = [
             (ev[0], _token_at(token_starts, ev[1]), _token_at(token_starts, ev[2] - 1) + 1, ev[3])
@@ -353,7 +354,7 @@ class AttributeExtractor:
             outside = [t for t in triggers if t.end <= own_start or t.start >= own_end]
             status, _ = self._context.status(doc, start, end, s_start, s_end, outside)
             about = item.pop("about", None) or self._context.experiencer(
-                doc, start, end, s_start, s_end, first_person
+                doc, start, end, s_start, s_end, first_person, cues
             )
             code, inherited = self._code(item["type"], start, end, s_start, s_end, evidence, status)
             if status == "asserted" and inherited and item["type"] in self._spec.inherit_status:
