@@ -21,15 +21,13 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-import numpy
-from spacy.attrs import LEMMA, ORTH, SENT_START
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from testimonycoder.codebook import Codebook, load_codebook
 from testimonycoder.context import ContextDetector, is_first_person
 from testimonycoder.doc_text import doc_text
-from testimonycoder.lemmas import lemma_column
 from testimonycoder.rules import Hit, RuleSet
 from testimonycoder.turns import TurnFinder
 
@@ -67,14 +65,8 @@ _register_extensions()
 @Language.component("testimonycoder_segmenter_v1")
 def segmenter(doc: Doc) -> Doc:
     """Force a sentence start after each line break (turns, headers, list items)."""
-    if len(doc) < 2:
-        return doc
-    # A line break is inside a token's text (spaCy keeps at most one plain space as trailing
-    # whitespace): test each distinct word once rather than every token in Python.
-    words, inverse = numpy.unique(doc.to_array(ORTH), return_inverse=True)
-    breaks = numpy.array([("\n" in doc.vocab.strings[int(w)]) for w in words])[inverse]
-    starts = numpy.flatnonzero(breaks[:-1]) + 1
-    if not len(starts):
+    starts = [t.i + 1 for t in doc[:-1] if "\n" in t.text or "\n" in t.whitespace_]
+    if not starts:
         return doc
     # One array write instead of ``token.is_sent_start = True`` per line: that setter scans the
     # whole Doc each time, which made a 20 MB transcript take hours.
@@ -93,7 +85,6 @@ class _LemmaCase:
     def __init__(self, nlp: Language) -> None:
         self._nlp = nlp
         self._table: dict[str, str] | None = None
-        self._lemmas: dict[int, int] = {}  # word (orth hash) -> lemma hash, or 0: unchanged
 
     def _lookup(self) -> dict[str, str]:
         if self._table is None:
@@ -103,24 +94,12 @@ class _LemmaCase:
         return self._table
 
     def __call__(self, doc: Doc) -> Doc:
-        if len(doc):
-            doc.from_array([LEMMA], lemma_column(doc, self._case_lemma))  # type: ignore[arg-type]
+        table = self._lookup()
+        for token in doc:
+            if not token.is_lower and token.is_alpha:
+                lower = token.lower_
+                token.lemma_ = table.get(lower, lower)
         return doc
-
-    def _case_lemma(self, orth: int) -> int:
-        """The lemma (hash) of the lower-cased form of a capitalised word ``orth``, else 0.
-
-        Cached per word: this depends on the word only, and the loop over every token was slow.
-        """
-        lemma = self._lemmas.get(orth)
-        if lemma is None:
-            lex = self._nlp.vocab[orth]
-            lemma = 0
-            if not lex.is_lower and lex.is_alpha:
-                lower = lex.lower_
-                lemma = self._nlp.vocab.strings.add(self._lookup().get(lower, lower))
-            self._lemmas[orth] = lemma
-        return lemma
 
 
 @Language.factory(

@@ -1,12 +1,10 @@
 """Lookup lemmas, one table look-up per distinct word rather than per token.
 
-* ``testimonycoder_lookup_lemmatizer_v1`` is spaCy's ``lemmatizer`` in ``lookup`` mode (same
-  tables, same lemmas) whose ``__call__`` reads the words of a Doc as an array and writes the
-  lemmas back as an array. spaCy's own loop creates a ``Token`` and looks up the table for every
-  token, which cost as much as the tokenizer; a lemma depends only on the word, so it is cached
-  per word (bounded by the vocabulary, like spaCy's lexeme table).
-* :func:`lemma_column` is the shared helper; ``testimonycoder_lemma_case_v1``
-  (:mod:`testimonycoder.components`) uses it too.
+``testimonycoder_lookup_lemmatizer_v1`` is spaCy's ``lemmatizer`` in ``lookup`` mode (same
+tables, same lemmas) whose ``__call__`` reads the words of a Doc as an array and writes the
+lemmas back as an array. spaCy's own loop creates a ``Token`` and looks up the table for every
+token, which cost half as much as the tokenizer; a lemma depends only on the word, so it is
+cached per word (bounded by the vocabulary, like spaCy's lexeme table).
 """
 
 from __future__ import annotations
