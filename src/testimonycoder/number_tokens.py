@@ -127,6 +127,7 @@ class TokenFlags:
         """Set the flags (extension attributes and native fields); return them as arrays."""
         arr = doc.to_array([LOWER, IS_SPACE])
         lowers = arr[:, 0]
+        # The bits of each distinct word, spread to its tokens.
         keys, inverse = numpy.unique(lowers, return_inverse=True)
         known = self._word_bits
         bits = numpy.array(
@@ -146,17 +147,20 @@ class TokenFlags:
                 currency[i] = True
                 currency_at[i] = cur
         marks = Marks(currency_at, num, currency, (bits & _UNIT) != 0)
-        for name, flags in zip(FLAGS, (marks.num, marks.currency, marks.unit), strict=True):
+        self._write(doc, marks)
+        return marks
+
+    def _write(self, doc: Doc, marks: Marks) -> None:
+        """Set the extension attributes of the flagged tokens, and the native fields."""
+        columns = (marks.num, marks.currency, marks.unit)
+        for name, flags in zip(FLAGS, columns, strict=True):
             for i in numpy.flatnonzero(flags).tolist():
                 doc[i]._.set(name, True)
         marks.saved = doc.to_array(self._native)
         native = numpy.zeros_like(marks.saved)
-        for col, (flags, value) in enumerate(
-            zip((marks.num, marks.currency, marks.unit), self._native_values, strict=True)
-        ):
+        for col, (flags, value) in enumerate(zip(columns, self._native_values, strict=True)):
             native[flags, col] = value
         doc.from_array(self._native, native)  # type: ignore[arg-type]
-        return marks
 
     def clear(self, doc: Doc, marks: Marks | None = None) -> None:
         """Drop the flags so that they do not travel with the Doc (they live in user_data)."""
