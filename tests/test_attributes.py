@@ -11,7 +11,8 @@ from testimonycoder.attributes import AttributeExtractor
 from testimonycoder.codebook import load_codebook
 from testimonycoder.errors import CodebookError
 from testimonycoder.gazetteer import load_gazetteer
-from testimonycoder.numbers import parse_number
+from testimonycoder.number_tokens import NATIVE_FIELDS, is_number_joiner
+from testimonycoder.numbers import CARDINAL_WORDS, is_digit_number, parse_number
 from testimonycoder.pipeline import build_nlp
 
 
@@ -260,6 +261,34 @@ def test_offsets_point_into_text(nlp: Language) -> None:
 def test_token_flags_do_not_travel_with_the_doc(nlp: Language) -> None:
     doc = nlp("I was sold for 5000 yuan.")
     assert not any(isinstance(k, tuple) and k[1] == "tc_num" for k in doc.user_data)
+    # The native copies of the flags (see number_tokens.NATIVE_FIELDS) are restored too.
+    assert not doc.to_array(list(NATIVE_FIELDS.values())).any()
+
+
+JOINER_TEXTS = [
+    "twenty-two\nthousand yuan, a hundred and fifty, an hour",
+    "thirty - five years and ten - a million and - and",
+    "- and a",
+    "a thousand\n\nyuan and two hundred and six ninety-nine",
+]
+
+
+@pytest.mark.parametrize("text", JOINER_TEXTS)
+def test_token_flags_match_the_word_by_word_rules(nlp: Language, text: str) -> None:
+    """The vectorised flags equal is_number_joiner / is_digit_number token by token."""
+    ext = nlp.get_pipe("testimonycoder_attributes_v1")
+    doc = nlp.make_doc(text)
+    words = [t.lower_ for t in doc]
+    expected = [
+        is_digit_number(w) or w in CARDINAL_WORDS or is_number_joiner(words, i, doc[i].is_space)
+        for i, w in enumerate(words)
+    ]
+    marks = ext._flags.mark(doc)
+    try:
+        assert marks.num.tolist() == expected
+        assert [t._.tc_num for t in doc] == expected
+    finally:
+        ext._flags.clear(doc, marks)
 
 
 @pytest.mark.parametrize(

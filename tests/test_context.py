@@ -192,3 +192,24 @@ def test_a_question_in_an_initials_transcript_is_not_coded(nlp) -> None:  # type
     )
     doc = nlp(text)
     assert not [e for e in doc._.evidence if e[3] == "asserted" and "." not in e[0]]
+
+
+def test_experiencer_with_the_docs_cues_equals_the_window_search() -> None:
+    """Cues found once per Doc give the same experiencer as the matcher run on each window."""
+    from testimonycoder.context import ContextDetector
+    from testimonycoder.pipeline import build_nlp, pipeline_codebook
+
+    nlp = build_nlp()
+    detector = ContextDetector(nlp.vocab, pipeline_codebook(nlp), nlp.make_doc)
+    doc = nlp(
+        "My sister was sold to a farmer. They told me she was beaten.\n"
+        "He said his cousin was taken; I was sold too, and my husband knew."
+    )
+    cues = detector.cues(doc)
+    assert cues
+    sents = [(s.start, s.end) for s in doc.sents]
+    for s_start, s_end in sents:
+        for start in range(s_start, s_end):
+            for end in (start + 1, min(s_end, start + 3)):
+                args = (doc, start, end, s_start, s_end, True)
+                assert detector.experiencer(*args, cues) == detector.experiencer(*args)

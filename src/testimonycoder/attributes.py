@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy
+from spacy.attrs import IDX, LEMMA, LOWER
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
@@ -39,8 +40,16 @@ from spacy.vocab import Vocab
 
 from testimonycoder.codebook import Codebook, Extractor, load_codebook
 from testimonycoder.context import ContextDetector, is_first_person
+from testimonycoder.doc_text import doc_text
 from testimonycoder.gazetteer import Gazetteer
-from testimonycoder.number_tokens import TokenFlags, first_value, group_values, number_groups
+from testimonycoder.number_tokens import (
+    Marks,
+    TokenFlags,
+    first_value,
+    group_values,
+    native_pattern,
+    number_groups,
+)
 from testimonycoder.numbers import as_number, parse_number
 from testimonycoder.places import PlaceFinder, gazetteer_for
 
@@ -95,8 +104,17 @@ class AttributeExtractor:
         self._extractors = {e.id: e for e in spec.extractors}
         self._matcher = Matcher(vocab, validate=True)
         for ex in spec.extractors:
-            self._matcher.add(ex.id, [ex.pattern])
-        self._anchors = _anchors(spec.extractors)
+            self._matcher.add(ex.id, [native_pattern(ex.pattern)])
+        anchors = _anchors(spec.extractors)
+        # As arrays of string hashes, to compare with doc.to_array([LOWER, LEMMA]).
+        self._anchors = (
+            None
+            if anchors is None
+            else tuple(
+                numpy.array([vocab.strings.add(w) for w in sorted(words)], dtype=numpy.uint64)
+                for words in anchors
+            )
+        )
         self._flags = TokenFlags(vocab, spec, make_doc)
         self._qualifiers = PhraseMatcher(vocab, attr="LOWER")
         for qual, phrases in spec.qualifiers.items():
@@ -117,24 +135,22 @@ class AttributeExtractor:
         if not len(doc):
             return []
         info = _DocInfo(_sentences(doc), is_first_person(doc))
-        currency_at, flagged = self._flags.mark(doc)
+        marks = self._flags.mark(doc)
         try:
-            found = self._numeric(doc, info, currency_at, flagged)
+            found = self._numeric(doc, info, marks)
         finally:
-            self._flags.clear(doc)
+            self._flags.clear(doc, marks)
         if self._places is not None:
             found += self._places(doc)
         questions = doc._.questions or []
         found = [a for a in found if not any(s <= a["start"] < e for s, e in questions)]
         found.sort(key=lambda a: (a["start"], a["end"]))
         self._add_context(doc, info, found)
-        return [_ordered(a) for a in _attach_conversions(doc.text, found)]
+        return [_ordered(a) for a in _attach_conversions(doc_text(doc), found)]
 
     # -- token flags (what the patterns' ``_`` keys test) -----------------------------------
 
-    def _candidate_sentences(
-        self, doc: Doc, info: _DocInfo, flagged: set[int]
-    ) -> list[tuple[int, int]]:
+    def _candidate_sentences(self, doc: Doc, info: _DocInfo, marks: Marks) -> list[tuple[int, int]]:
         """Runs of sentences that hold a token every match of some extractor needs.
 
         Matching ``_`` attributes is slow in spaCy's Matcher, and most sentences hold no
@@ -143,11 +159,13 @@ class AttributeExtractor:
         if self._anchors is None:
             return info.sents
         lowers, lemmas = self._anchors
-        hits = set(flagged)
-        hits.update(i for i, t in enumerate(doc) if t.lower_ in lowers or t.lemma_ in lemmas)
+        arr = doc.to_array([LOWER, LEMMA])
+        hits = marks.flagged | numpy.isin(arr[:, 0], lowers) | numpy.isin(arr[:, 1], lemmas)
+        # hits_before[i]: how many tokens before token i are hits.
+        hits_before = numpy.concatenate(([0], numpy.cumsum(hits))).tolist()
         runs: list[tuple[int, int]] = []
         for start, end in info.sents:
-            if any(start <= i < end for i in hits):
+            if hits_before[end] > hits_before[start]:
                 # Adjacent sentences are searched together: PDF text breaks lines (and so
                 # sentences) inside "twenty-two\nthousand yuan".
                 if runs and runs[-1][1] == start:
@@ -158,12 +176,11 @@ class AttributeExtractor:
 
     # -- prices, ages, times sold, durations -----------------------------------------------
 
-    def _numeric(
-        self, doc: Doc, info: _DocInfo, currency_at: dict[int, str], flagged: set[int]
-    ) -> list[dict[str, Any]]:
+    def _numeric(self, doc: Doc, info: _DocInfo, marks: Marks) -> list[dict[str, Any]]:
+        currency_at = marks.currency_at
         matches = [
             _Match(self._extractors[doc.vocab.strings[m]], start + s, start + e)
-            for start, end in self._candidate_sentences(doc, info, flagged)
+            for start, end in self._candidate_sentences(doc, info, marks)
             for m, s, e in self._matcher(doc[start:end])
         ]
         matches.sort(key=lambda m: (_TYPE_ORDER[m.extractor.type], -(m.end - m.start), m.start))
@@ -320,8 +337,9 @@ class AttributeExtractor:
         if not found:
             return
         sents = info.sents
-        token_starts = [t.idx for t in doc]
+        token_starts = doc.to_array(IDX).tolist()
         triggers = self._context.triggers(doc)
+        cues = self._context.cues(doc)
         first_person = info.first_person
         evidence = [
             (ev[0], _token_at(token_starts, ev[1]), _token_at(token_starts, ev[2] - 1) + 1, ev[3])
@@ -336,7 +354,7 @@ class AttributeExtractor:
             outside = [t for t in triggers if t.end <= own_start or t.start >= own_end]
             status, _ = self._context.status(doc, start, end, s_start, s_end, outside)
             about = item.pop("about", None) or self._context.experiencer(
-                doc, start, end, s_start, s_end, first_person
+                doc, start, end, s_start, s_end, first_person, cues
             )
             code, inherited = self._code(item["type"], start, end, s_start, s_end, evidence, status)
             if status == "asserted" and inherited and item["type"] in self._spec.inherit_status:
@@ -473,12 +491,12 @@ _KEY_ORDER = (
     "code",
     "rule",
 )
+_KEY_RANK = {k: i for i, k in enumerate(_KEY_ORDER)}
 
 
 def _ordered(item: dict[str, Any]) -> dict[str, Any]:
     """The same dict with keys in one documented order (easier to read in the JSONL)."""
-    rank = {k: i for i, k in enumerate(_KEY_ORDER)}
-    return dict(sorted(item.items(), key=lambda kv: rank.get(kv[0], len(rank))))
+    return dict(sorted(item.items(), key=lambda kv: _KEY_RANK.get(kv[0], len(_KEY_RANK))))
 
 
 @Language.factory(

@@ -12,10 +12,13 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING
 
+import numpy
+from spacy.attrs import IDX, LENGTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from testimonycoder.codebook import Codebook
+from testimonycoder.doc_text import doc_text
 from testimonycoder.document import Coding, Document, Evidence, Segment
 from testimonycoder.hybrid import combine, rules_only_scores
 from testimonycoder.pipeline import pipeline_codebook
@@ -26,7 +29,7 @@ if TYPE_CHECKING:
 
 def rule_evidence(doc: Doc) -> list[Evidence]:
     """The evidence tuples written by the codebook component, as :class:`Evidence` records."""
-    text = doc.text
+    text = doc_text(doc)
     return [
         Evidence(code, start, end, text[start:end], "rules", status, who, rule)
         for code, start, end, status, who, rule in doc._.evidence
@@ -42,8 +45,8 @@ def _segments(doc: Doc, evidence: list[Evidence]) -> list[Segment]:
         return []
     # Bucket evidence by sentence with bisect (not every span against every sentence) and read
     # doc.text once: spaCy rebuilds it on each access, which is quadratic on long documents.
-    text = doc.text
-    sents = [(sent.start_char, sent.end_char) for sent in doc.sents]
+    text = doc_text(doc)
+    sents = _sentence_chars(doc)
     starts = [s for s, _ in sents]
     buckets: dict[int, set[str]] = {}
     for a, b, code in spans:
@@ -61,6 +64,21 @@ def _segments(doc: Doc, evidence: list[Evidence]) -> list[Segment]:
         trail = len(passage) - len(passage.rstrip())
         out.append(Segment(s + lead, e - trail, sorted(buckets[i])))
     return out
+
+
+def _sentence_chars(doc: Doc) -> list[tuple[int, int]]:
+    """``(start_char, end_char)`` of each sentence, as ``doc.sents`` gives them, from arrays.
+
+    ``doc.sents`` builds a Span and walks the tokens of every sentence in Python.
+    """
+    if not doc.has_annotation("SENT_START"):
+        return [(s.start_char, s.end_char) for s in doc.sents]  # raises spaCy's own error
+    arr = doc.to_array([SENT_START, IDX, LENGTH])
+    starts = [0, *(int(i) for i in numpy.flatnonzero(arr[:, 0] == 1) if i)]
+    ends = [*starts[1:], len(doc)]
+    idx = arr[:, 1].tolist()
+    length = arr[:, 2].tolist()
+    return [(idx[s], idx[e - 1] + length[e - 1]) for s, e in zip(starts, ends, strict=True)]
 
 
 def code_docs(

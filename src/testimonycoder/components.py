@@ -27,6 +27,7 @@ from spacy.tokens import Doc, Span
 
 from testimonycoder.codebook import Codebook, load_codebook
 from testimonycoder.context import ContextDetector, is_first_person
+from testimonycoder.doc_text import doc_text
 from testimonycoder.rules import Hit, RuleSet
 from testimonycoder.turns import TurnFinder
 
@@ -124,11 +125,14 @@ class CodebookComponent:
         self._hash = codebook.hash
 
     def __call__(self, doc: Doc) -> Doc:
-        questions = [(t.start, t.end) for t in self._turns.find(doc.text) if t.role == "question"]
+        turns = self._turns.find(doc_text(doc))
+        questions = [(t.start, t.end) for t in turns if t.role == "question"]
         hits = [h for h in self._rules(doc) if not _in_ranges(doc[h.start].idx, questions)]
         triggers = self._context.triggers(doc) if hits else []
         first_person = is_first_person(doc)
         sent_starts = [s.start for s in doc.sents] if hits else []
+        cues = self._context.cues(doc) if hits else []
+        sentence_words: dict[int, str] = {}  # for _vetoed, per sentence start
         # Triggers grouped by sentence: status() only looks inside the hit's sentence, and
         # scanning every trigger of the document for every hit is quadratic on long transcripts.
         by_sentence: dict[int, list[Any]] = {}
@@ -142,7 +146,7 @@ class CodebookComponent:
             s_idx = _sentence_index(sent_starts, hit.start)
             s_start = sent_starts[s_idx]
             s_end = sent_starts[s_idx + 1] if s_idx + 1 < len(sent_starts) else len(doc)
-            if rule.veto and _vetoed(doc, hit, s_start, s_end, rule.veto):
+            if rule.veto and _vetoed(doc, s_start, s_end, rule.veto, sentence_words):
                 continue
             status, _ = self._context.status(
                 doc,
@@ -153,7 +157,9 @@ class CodebookComponent:
                 by_sentence.get(s_idx, []),
                 frozenset(rule.exempt),
             )
-            who = self._context.experiencer(doc, hit.start, hit.end, s_start, s_end, first_person)
+            who = self._context.experiencer(
+                doc, hit.start, hit.end, s_start, s_end, first_person, cues
+            )
             span = doc[hit.start : hit.end]
             evidence.append((code, span.start_char, span.end_char, status, who, hit.rule))
             spans.append(Span(doc, hit.start, hit.end, label=code))
@@ -245,8 +251,16 @@ def _sentence_index(sent_starts: list[int], token_i: int) -> int:
     return max(0, bisect.bisect_right(sent_starts, token_i) - 1)
 
 
-def _vetoed(doc: Doc, hit: Hit, s_start: int, s_end: int, veto: list[str]) -> bool:
-    """True when a veto word or phrase occurs in the hit's sentence (e.g. "sold fish")."""
-    window = doc[s_start:s_end]
-    text = " " + " ".join(t.lower_ for t in window) + " "
+def _vetoed(
+    doc: Doc, s_start: int, s_end: int, veto: list[str], sentence_words: dict[int, str]
+) -> bool:
+    """True when a veto word or phrase occurs in the hit's sentence (e.g. "sold fish").
+
+    ``sentence_words`` keeps the lower-cased words of each sentence already looked at, since
+    several hits often share a sentence.
+    """
+    text = sentence_words.get(s_start)
+    if text is None:
+        text = " " + " ".join(t.lower_ for t in doc[s_start:s_end]) + " "
+        sentence_words[s_start] = text
     return any(f" {v} " in text for v in veto)

@@ -12,6 +12,7 @@ also matches "didn't" and "didn’t").
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -129,18 +130,45 @@ class ContextDetector:
             return "asserted", None
         return best[2], best[3]
 
+    def cues(self, doc: Doc) -> list[tuple[str, int, int]]:
+        """The experiencer cues of the whole Doc, ``(label, start, end)`` in text order.
+
+        Pass them to :meth:`experiencer` when it is called for many hits of one Doc: the cue
+        matcher then runs once per Doc instead of once per hit.
+        """
+        return [(doc.vocab.strings[m], s, e) for m, s, e in self._cues(doc)]
+
     def experiencer(
-        self, doc: Doc, start: int, end: int, sent_start: int, sent_end: int, first_person: bool
+        self,
+        doc: Doc,
+        start: int,
+        end: int,
+        sent_start: int,
+        sent_end: int,
+        first_person: bool,
+        cues: list[tuple[str, int, int]] | None = None,
     ) -> str:
         """Whose experience the hit reports: the nearest cue wins, inside the hit first.
 
         In a text with no first-person pronouns (a third-person case note), "she"/"her" is the
-        subject of the note, which the guidelines code as ``self``.
+        subject of the note, which the guidelines code as ``self``. ``cues`` are those of
+        :meth:`cues` for this Doc (found here when not given).
         """
-        window = doc[max(sent_start, start - 8) : min(sent_end, end + 6)]
-        # A PhraseMatcher called on a Span returns positions in the whole Doc (unlike Matcher),
-        # so they are used as they are; shifting them by window.start pointed past the window.
-        matches = [(doc.vocab.strings[m], s, e) for m, s, e in self._cues(window)]
+        lo, hi = max(sent_start, start - 8), min(sent_end, end + 6)
+        if cues is None:
+            # A PhraseMatcher called on a Span returns positions in the whole Doc (unlike
+            # Matcher), so they are used as they are.
+            matches = [(doc.vocab.strings[m], s, e) for m, s, e in self._cues(doc[lo:hi])]
+        else:
+            # The same matches, in the same order, as the matcher finds in the window: the
+            # Doc's matches that lie inside it (they are ordered by start).
+            first = bisect.bisect_left(cues, lo, key=lambda c: c[1])
+            matches = []
+            for cue in cues[first:]:
+                if cue[1] >= hi:
+                    break
+                if cue[2] <= hi:
+                    matches.append(cue)
         spans = filter_spans([doc[s:e] for _, s, e in matches])
         keep = {(sp.start, sp.end) for sp in spans}
         best: tuple[int, str, int] | None = None

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
+import numpy
+from spacy.attrs import ENT_ID, ENT_KB_ID, ENT_TYPE, IS_SPACE, LOWER
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Token
 from spacy.vocab import Vocab
@@ -35,6 +39,44 @@ for _name in FLAGS:
     if not Token.has_extension(_name):
         Token.set_extension(_name, default=False)
 
+# While the flags are set, they are also written to token fields that this pipeline never fills
+# otherwise (it has no entity recogniser or linker), and :func:`native_pattern` rewrites the
+# patterns' ``_`` tests into tests of these fields. spaCy's Matcher reads extension attributes in
+# Python for every token it looks at, which made them most of the cost of attribute extraction;
+# the native fields are compared in C. The fields are restored when the flags are cleared.
+# (Not TAG, POS, MORPH, LEMMA or DEP: the Matcher refuses those on a Doc without them.)
+NATIVE_FIELDS = {"tc_num": ENT_ID, "tc_currency": ENT_KB_ID, "tc_unit": ENT_TYPE}
+_NATIVE_KEYS = {"tc_num": "ENT_ID", "tc_currency": "ENT_KB_ID", "tc_unit": "ENT_TYPE"}
+_NATIVE_VALUE = "testimonycoder.{}"
+
+# Properties of a lower-cased word, as bits (computed once per word, see TokenFlags._bits).
+_NUM = 1  # a number in digits, or a cardinal word
+_FUSED = 2  # a number fused with a currency or a range ("￥5000", "5,000-8,000")
+_UNIT = 4  # a duration unit
+_A = 8  # "a" or "an"
+_DASH = 16
+_AND = 32
+_TENS = 64
+_UNITS = 128  # "one" .. "nineteen"
+_SCALE = 256
+_CARDINAL = 512
+
+
+@dataclass(slots=True)
+class Marks:
+    """The flags of one Doc, as set by :meth:`TokenFlags.mark` (one array entry per token)."""
+
+    currency_at: dict[int, str]  # token index -> currency id
+    num: numpy.ndarray
+    currency: numpy.ndarray
+    unit: numpy.ndarray
+    saved: numpy.ndarray | None = None  # the native fields before marking
+
+    @property
+    def flagged(self) -> numpy.ndarray:
+        """True for every token that carries any flag."""
+        return self.num | self.currency | self.unit
+
 
 class TokenFlags:
     """Sets and clears the ``tc_*`` flags of a Doc for one codebook's attributes."""
@@ -47,39 +89,80 @@ class TokenFlags:
         self._fused = fused_pattern(list(terms))
         self._fused_terms = terms
         self.units = {w.lower(): unit for unit, words in spec.units.items() for w in words}
+        self._strings = vocab.strings
+        # Per lower-cased word (its hash): property bits, and the currency of a fused token.
+        # Bounded by the vocabulary, like spaCy's own lexeme table.
+        self._word_bits: dict[int, int] = {}
+        self._word_currency: dict[int, str | None] = {}
+        self._native = [NATIVE_FIELDS[f] for f in FLAGS]
+        self._native_values = [vocab.strings.add(_NATIVE_VALUE.format(f)) for f in FLAGS]
 
-    def mark(self, doc: Doc) -> tuple[dict[int, str], set[int]]:
-        """Set the flags; return the currency of each currency token, and all flagged tokens."""
+    def _bits(self, key: int) -> int:
+        """Property bits of the lower-cased word with hash ``key`` (cached)."""
+        bits = self._word_bits.get(key)
+        if bits is not None:
+            return bits
+        low = self._strings[key]
+        bits = 0
+        if is_digit_number(low) or low in CARDINAL_WORDS:
+            bits |= _NUM
+        elif any(c.isdigit() for c in low) and self._fused.match(low):
+            bits |= _FUSED
+            self._word_currency[key] = fused_currency(low, self._fused_terms)
+        for flag, words in (
+            (_UNIT, self.units),
+            (_A, ("a", "an")),
+            (_TENS, TENS),
+            (_UNITS, UNITS),
+            (_SCALE, SCALES),
+            (_CARDINAL, CARDINAL_WORDS),
+        ):
+            if low in words:
+                bits |= flag
+        bits |= _DASH if low == "-" else _AND if low == "and" else 0
+        self._word_bits[key] = bits
+        return bits
+
+    def mark(self, doc: Doc) -> Marks:
+        """Set the flags (extension attributes and native fields); return them as arrays."""
+        arr = doc.to_array([LOWER, IS_SPACE])
+        lowers = arr[:, 0]
+        # The bits of each distinct word, spread to its tokens.
+        keys, inverse = numpy.unique(lowers, return_inverse=True)
+        known = self._word_bits
+        bits = numpy.array(
+            [known[k] if k in known else self._bits(k) for k in keys.tolist()], dtype=numpy.int64
+        )[inverse]
+        num = (bits & (_NUM | _FUSED)) != 0
+        num |= _joiners(bits, arr[:, 1] != 0)
+        currency = numpy.zeros(len(doc), dtype=bool)
         currency_at: dict[int, str] = {}
-        flagged: set[int] = set()
         for match_id, start, end in self._currencies(doc):
             for i in range(start, end):
                 currency_at.setdefault(i, doc.vocab.strings[match_id])
-                doc[i]._.tc_currency = True
-                flagged.add(i)
-        words = [t.lower_ for t in doc]
-        for i, low in enumerate(words):
-            token = doc[i]
-            if is_digit_number(low) or low in CARDINAL_WORDS:
-                token._.tc_num = True
-                flagged.add(i)
-            elif any(c.isdigit() for c in low) and self._fused.match(low):
-                token._.tc_num = True
-                flagged.add(i)
-                cur = fused_currency(low, self._fused_terms)
-                if cur is not None:
-                    token._.tc_currency = True
-                    currency_at[i] = cur
-            elif is_number_joiner(words, i, token.is_space):
-                token._.tc_num = True
-                flagged.add(i)
-            if low in self.units:
-                token._.tc_unit = True
-                flagged.add(i)
-        return currency_at, flagged
+            currency[start:end] = True
+        for i in numpy.flatnonzero(bits & _FUSED).tolist():
+            cur = self._word_currency[int(lowers[i])]
+            if cur is not None:
+                currency[i] = True
+                currency_at[i] = cur
+        marks = Marks(currency_at, num, currency, (bits & _UNIT) != 0)
+        self._write(doc, marks)
+        return marks
 
-    @staticmethod
-    def clear(doc: Doc) -> None:
+    def _write(self, doc: Doc, marks: Marks) -> None:
+        """Set the extension attributes of the flagged tokens, and the native fields."""
+        columns = (marks.num, marks.currency, marks.unit)
+        for name, flags in zip(FLAGS, columns, strict=True):
+            for i in numpy.flatnonzero(flags).tolist():
+                doc[i]._.set(name, True)
+        marks.saved = doc.to_array(self._native)
+        native = numpy.zeros_like(marks.saved)
+        for col, (flags, value) in enumerate(zip(columns, self._native_values, strict=True)):
+            native[flags, col] = value
+        doc.from_array(self._native, native)  # type: ignore[arg-type]
+
+    def clear(self, doc: Doc, marks: Marks | None = None) -> None:
         """Drop the flags so that they do not travel with the Doc (they live in user_data)."""
         for key in [
             k
@@ -87,6 +170,46 @@ class TokenFlags:
             if isinstance(k, tuple) and len(k) == 4 and k[0] == "._." and k[1] in FLAGS
         ]:
             del doc.user_data[key]
+        if marks is not None and marks.saved is not None:
+            doc.from_array(self._native, marks.saved)  # type: ignore[arg-type]
+            marks.saved = None
+
+
+def _joiners(bits: numpy.ndarray, is_space: numpy.ndarray) -> numpy.ndarray:
+    """Tokens inside a number written in words (see :func:`is_number_joiner`), vectorised."""
+    prev = numpy.concatenate(([0], bits[:-1]))
+    nxt = numpy.concatenate((bits[1:], [0]))
+    return (
+        ((bits & _A) != 0) & ((nxt & _SCALE) != 0)
+        | ((bits & _DASH) != 0) & ((prev & _TENS) != 0) & ((nxt & _UNITS) != 0)
+        | ((bits & _AND) != 0) & ((prev & _SCALE) != 0) & ((nxt & _CARDINAL) != 0)
+        | is_space & ((prev & _CARDINAL) != 0) & ((nxt & _CARDINAL) != 0)
+    )
+
+
+def native_pattern(pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``pattern`` with its ``{_: {tc_*: true}}`` tests rewritten to the flags' native fields.
+
+    Other extension tests, and tokens that already test one of those fields, stay as they are.
+    """
+    out = []
+    for token in pattern:
+        ext = token.get("_")
+        if not isinstance(ext, dict):
+            out.append(token)
+            continue
+        new = {k: v for k, v in token.items() if k != "_"}
+        rest = {}
+        for name, value in ext.items():
+            key = _NATIVE_KEYS.get(name)
+            if value is True and key is not None and key not in new:
+                new[key] = _NATIVE_VALUE.format(name)
+            else:
+                rest[name] = value
+        if rest:
+            new["_"] = rest
+        out.append(new)
+    return out
 
 
 def is_number_joiner(words: list[str], i: int, is_space: bool) -> bool:

@@ -14,7 +14,8 @@ from spacy.language import Language
 
 # Imported for their side effect: they register the spaCy factories.
 import testimonycoder.attributes
-import testimonycoder.components  # noqa: F401
+import testimonycoder.components
+import testimonycoder.lemmas  # noqa: F401
 from testimonycoder.codebook import Codebook
 from testimonycoder.errors import TestimonyCoderError
 
@@ -35,7 +36,8 @@ def build_nlp(codebook_path: str | Path | None = None) -> Language:
     nlp.max_length = MAX_LENGTH
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("testimonycoder_segmenter_v1")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    # spaCy's lookup lemmatizer, one look-up per distinct word (see testimonycoder.lemmas).
+    nlp.add_pipe("testimonycoder_lookup_lemmatizer_v1", name="lemmatizer")
     try:
         nlp.initialize()
     except (OSError, ValueError) as exc:  # tables missing: spacy-lookups-data not installed

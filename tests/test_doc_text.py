@@ -1,0 +1,25 @@
+"""doc_text(): Doc.text built once per Doc, rebuilt when the Doc changed."""
+
+from __future__ import annotations
+
+import spacy
+
+from testimonycoder.doc_text import doc_text
+
+
+def test_doc_text_equals_doc_text_and_is_kept() -> None:
+    nlp = spacy.blank("en")
+    doc = nlp("I was sold\n twice, for ¥5000.  ")
+    assert doc_text(doc) == doc.text
+    assert doc_text(doc) is doc_text(doc)
+
+
+def test_doc_text_of_an_empty_doc() -> None:
+    assert doc_text(spacy.blank("en")("")) == ""
+
+
+def test_a_stale_text_is_rebuilt() -> None:
+    nlp = spacy.blank("en")
+    doc = nlp("short text")
+    doc.user_data["testimonycoder.text"] = "something else entirely"
+    assert doc_text(doc) == "short text"
