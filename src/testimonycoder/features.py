@@ -25,6 +25,8 @@ from sklearn.preprocessing import normalize
 from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LENGTH, SENT_START
 from spacy.tokens import Doc
 
+from testimonycoder.doc_text import doc_text
+
 RULE_BLOCK_FEATURES = 2**12
 # Words whose character n-gram rows are kept between batches; the cache is emptied when it is
 # full, so memory stays bounded however large the corpus.
@@ -179,7 +181,7 @@ class Featurizer:
         rows = arr.tolist()
         strings = doc.vocab.strings
         cache = self._lemma_lower
-        text = doc.text
+        text = doc_text(doc)
         spans: list[tuple[int, int]] = []
         flags: list[bool] = []
         for lo, hi in sentence_bounds(doc):
@@ -207,7 +209,7 @@ class Featurizer:
                 )
             )
         if not spans:  # an empty or whitespace-only document: one empty unit
-            spans.append((0, len(doc.text)))
+            spans.append((0, len(text)))
             flags.append(False)
             lemmas.append("")
             texts.append("")

@@ -8,15 +8,17 @@ DIR`` are the same.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
 from testimonycoder.cli._common import console, handle_errors, warn
 from testimonycoder.cli._options import ForceOption, SharedOption
+
+if TYPE_CHECKING:  # pandas is imported by the audit itself; `code` should not pay for it
+    import pandas as pd
 
 
 class _DefaultRun(TyperGroup):
@@ -118,6 +120,8 @@ def run(
 
 
 def _cell(value: Any) -> str:
+    import pandas as pd
+
     return "–" if pd.isna(value) else f"{value:.3f}"
 
 
