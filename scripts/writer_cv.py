@@ -16,31 +16,23 @@ Each ``--set`` is one configuration (comma-separated key=value hyper-parameters)
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 from testimonycoder import training
+from testimonycoder.codebook import load_codebook
 from testimonycoder.trainer import evaluate_records
 from testimonycoder.training import TrainingRecord, train
+from testimonycoder.training_data import load_training_records, record_groups
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _records() -> tuple[list[TrainingRecord], list[str]]:
-    records, groups = [], []
-    for split in ("train", "validation"):
-        for line in (ROOT / "corpus" / f"{split}.jsonl").read_text(encoding="utf-8").splitlines():
-            obj = json.loads(line)
-            spans = [
-                (s["start"], s["end"], s["code"])
-                for s in obj["spans"]
-                if s["status"] == "asserted" and "." not in s["code"]
-            ]
-            records.append(TrainingRecord(obj["id"], obj["text"], obj["codes"], spans))
-            groups.append(obj["source"])
-    return records, groups
+    """Train + validation records (the loader's default splits) and each one's writer."""
+    records = load_training_records(ROOT / "corpus", codebook=load_codebook())
+    return records, record_groups(records, "source")
 
 
 class _CachedPipe:

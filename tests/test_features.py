@@ -7,7 +7,8 @@ import spacy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from testimonycoder.features import FeatureConfig, Featurizer, sentence_bounds
+from testimonycoder.features import FeatureConfig, Featurizer
+from testimonycoder.sentences import sentence_bounds
 
 TEXTS = [
     "",

@@ -52,6 +52,7 @@ from testimonycoder.number_tokens import (
 )
 from testimonycoder.numbers import as_number, parse_number
 from testimonycoder.places import PlaceFinder, gazetteer_for
+from testimonycoder.sentences import sentence_bounds
 
 # Where extractors of different types overlap, the earlier type wins ("14 years old" is an age,
 # not a duration of 14 years).
@@ -134,7 +135,7 @@ class AttributeExtractor:
         """All attributes of ``doc``, in text order."""
         if not len(doc):
             return []
-        info = _DocInfo(_sentences(doc), is_first_person(doc))
+        info = _DocInfo(sentence_bounds(doc), is_first_person(doc))
         marks = self._flags.mark(doc)
         try:
             found = self._numeric(doc, info, marks)
@@ -431,14 +432,6 @@ def _qualifier_before(
         if end in qualifiers:
             return qualifiers[end]
     return None
-
-
-def _sentences(doc: Doc) -> list[tuple[int, int]]:
-    """Sentence token ranges, read from the SENT_START array (``doc.sents`` is much slower)."""
-    if not doc.has_annotation("SENT_START"):
-        return [(0, len(doc))]
-    starts = [0, *(int(i) for i in numpy.flatnonzero(doc.to_array("SENT_START") == 1) if i)]
-    return list(zip(starts, [*starts[1:], len(doc)], strict=True))
 
 
 def _char_span(doc: Doc, start: int, end: int) -> dict[str, Any]:

@@ -12,8 +12,6 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING
 
-import numpy
-from spacy.attrs import IDX, LENGTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -22,6 +20,7 @@ from testimonycoder.doc_text import doc_text
 from testimonycoder.document import Coding, Document, Evidence, Segment
 from testimonycoder.hybrid import combine, rules_only_scores
 from testimonycoder.pipeline import pipeline_codebook
+from testimonycoder.sentences import sentence_chars
 
 if TYPE_CHECKING:
     from testimonycoder.model import TestimonyClassifier
@@ -46,7 +45,7 @@ def _segments(doc: Doc, evidence: list[Evidence]) -> list[Segment]:
     # Bucket evidence by sentence with bisect (not every span against every sentence) and read
     # doc.text once: spaCy rebuilds it on each access, which is quadratic on long documents.
     text = doc_text(doc)
-    sents = _sentence_chars(doc)
+    sents = sentence_chars(doc)
     starts = [s for s, _ in sents]
     buckets: dict[int, set[str]] = {}
     for a, b, code in spans:
@@ -64,21 +63,6 @@ def _segments(doc: Doc, evidence: list[Evidence]) -> list[Segment]:
         trail = len(passage) - len(passage.rstrip())
         out.append(Segment(s + lead, e - trail, sorted(buckets[i])))
     return out
-
-
-def _sentence_chars(doc: Doc) -> list[tuple[int, int]]:
-    """``(start_char, end_char)`` of each sentence, as ``doc.sents`` gives them, from arrays.
-
-    ``doc.sents`` builds a Span and walks the tokens of every sentence in Python.
-    """
-    if not doc.has_annotation("SENT_START"):
-        return [(s.start_char, s.end_char) for s in doc.sents]  # raises spaCy's own error
-    arr = doc.to_array([SENT_START, IDX, LENGTH])
-    starts = [0, *(int(i) for i in numpy.flatnonzero(arr[:, 0] == 1) if i)]
-    ends = [*starts[1:], len(doc)]
-    idx = arr[:, 1].tolist()
-    length = arr[:, 2].tolist()
-    return [(idx[s], idx[e - 1] + length[e - 1]) for s, e in zip(starts, ends, strict=True)]
 
 
 def code_docs(

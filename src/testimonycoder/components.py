@@ -29,6 +29,7 @@ from testimonycoder.codebook import Codebook, load_codebook
 from testimonycoder.context import ContextDetector, is_first_person
 from testimonycoder.doc_text import doc_text
 from testimonycoder.rules import Hit, RuleSet
+from testimonycoder.sentences import sentence_bounds
 from testimonycoder.turns import TurnFinder
 
 EvidenceTuple = tuple[str, int, int, str, str, str]
@@ -130,7 +131,7 @@ class CodebookComponent:
         hits = [h for h in self._rules(doc) if not _in_ranges(doc[h.start].idx, questions)]
         triggers = self._context.triggers(doc) if hits else []
         first_person = is_first_person(doc)
-        sent_starts = [s.start for s in doc.sents] if hits else []
+        sent_starts = [s for s, _ in sentence_bounds(doc)] if hits else []
         cues = self._context.cues(doc) if hits else []
         sentence_words: dict[int, str] = {}  # for _vetoed, per sentence start
         # Triggers grouped by sentence: status() only looks inside the hit's sentence, and

@@ -22,10 +22,11 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
-from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LENGTH, SENT_START
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LENGTH
 from spacy.tokens import Doc
 
 from testimonycoder.doc_text import doc_text
+from testimonycoder.sentences import sentence_bounds
 
 RULE_BLOCK_FEATURES = 2**12
 # Words whose character n-gram rows are kept between batches; the cache is emptied when it is
@@ -238,16 +239,3 @@ class Featurizer:
         rows = np.repeat(np.arange(n_docs), np.diff(offsets))
         data = keep.astype(np.float32)
         return sp.csr_matrix((data, (rows, np.arange(n))), shape=(n_docs, n))
-
-
-def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
-    """Token ``(start, end)`` of each sentence, as ``doc.sents`` gives them, from one array read.
-
-    A sentence starts at the first token and at every token whose ``sent_start`` is 1.
-    """
-    n = len(doc)
-    if n == 0:
-        return []
-    starts = np.flatnonzero(doc.to_array(SENT_START).astype(np.int64) == 1)
-    bounds = sorted({0, *starts.tolist()})
-    return list(zip(bounds, [*bounds[1:], n], strict=True))

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from spacy.tokens import Doc
 
+from testimonycoder.doc_text import doc_text
 from testimonycoder.document import Evidence
 
 
@@ -103,7 +104,7 @@ def combine(
                         code,
                         start,
                         end,
-                        doc.text[start:end],
+                        doc_text(doc)[start:end],
                         "model",
                         "asserted",
                         "self",
