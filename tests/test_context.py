@@ -76,6 +76,19 @@ CASES = [
     ("People said she was kidnapped, but I don't know if it's true.", "abduction", "hearsay"),
     ("I heard that her aunt sold her to a broker.", "sale", "hearsay"),
     ("Rumours say the girls in that house work in a brothel.", "prostitution", "hearsay"),
+    # a comma that opens a new clause ends a negation's scope
+    (
+        "The boss complained she was not earning, and he sold her to a farmer.",
+        "sale",
+        "asserted",
+    ),
+    ("He did not sell her to the farmer, he only threatened it.", "sale", "negated"),
+    # a question with no trigger asserts nothing (codebook question_status)
+    ("Was she sold to a farmer?", "sale", "hypothetical"),
+    ("Sold to a farmer? Yes, in 2008.", "sale", "hypothetical"),
+    ("Were they sold to the farmer?\u201d she asked.", "sale", "hypothetical"),
+    # "not allowed out" is confinement, not its negation (rules exempt from negated)
+    ("His mother never let me go to the market alone.", "forced_marriage", "asserted"),
     # none: ordinary commerce, voluntary marriage, questions
     ("I sold fish at the market.", "sale", "none"),
     ("Her parents sold the house to pay the smuggler.", "sale", "none"),

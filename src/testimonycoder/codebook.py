@@ -156,6 +156,12 @@ class Context(_Strict):
     statuses: dict[str, Trigger]
     pseudo: list[str] = Field(default_factory=list)
     terminators: list[str] = Field(default_factory=list)
+    # Words that open a new clause right after a comma (", and he sold her"): the comma before
+    # them ends a scope like a terminator does.
+    clause_starts: list[str] = Field(default_factory=list)
+    # Status of a hit in a sentence that ends with "?" and has no trigger: a question asserts
+    # nothing ("Sold? I think so."). None keeps such hits asserted.
+    question_status: str | None = None
     priority: list[str] = Field(default_factory=lambda: list(STATUSES[1:]))
 
     @field_validator("statuses")
@@ -164,6 +170,13 @@ class Context(_Strict):
         for key in value:
             if key not in STATUSES or key == "asserted":
                 raise ValueError(f"unknown status '{key}' (use one of {', '.join(STATUSES[1:])})")
+        return value
+
+    @field_validator("question_status")
+    @classmethod
+    def _known_question_status(cls, value: str | None) -> str | None:
+        if value is not None and value not in STATUSES:
+            raise ValueError(f"unknown status '{value}' (use one of {', '.join(STATUSES)})")
         return value
 
 

@@ -61,6 +61,8 @@ class ContextDetector:
         self._window = {s: t.window for s, t in ctx.statuses.items()}
         self._crosses = {s: t.crosses_terminators for s, t in ctx.statuses.items()}
         self._terminators = frozenset(normalise(t) for t in ctx.terminators)
+        self._clause_starts = frozenset(normalise(t) for t in ctx.clause_starts)
+        self._question_status = ctx.question_status
         self._triggers = PhraseMatcher(vocab, attr="LOWER")
         for status, trig in ctx.statuses.items():
             for direction in ("pre", "post"):
@@ -119,16 +121,26 @@ class ContextDetector:
                 continue
             if distance > self._window[trig.status]:
                 continue
-            if not self._crosses[trig.status] and any(
-                normalise(doc[i].text) in self._terminators for i in between
-            ):
+            if not self._crosses[trig.status] and any(self._ends_scope(doc, i) for i in between):
                 continue
             rank = (self._priority.get(trig.status, 99), distance)
             if best is None or rank < best[:2]:
                 best = (rank[0], rank[1], trig.status, trig.start)
         if best is None:
+            question = self._question_status
+            if question and question not in exempt and _ends_with_question(doc, sent_end):
+                return question, None
             return "asserted", None
         return best[2], best[3]
+
+    def _ends_scope(self, doc: Doc, i: int) -> bool:
+        """A terminator, or a comma that opens a new clause (", and he sold her")."""
+        text = normalise(doc[i].text)
+        if text in self._terminators:
+            return True
+        return (
+            text == "," and i + 1 < len(doc) and normalise(doc[i + 1].text) in self._clause_starts
+        )
 
     def cues(self, doc: Doc) -> list[tuple[str, int, int]]:
         """The experiencer cues of the whole Doc, ``(label, start, end)`` in text order.
@@ -189,6 +201,15 @@ class ContextDetector:
         if label == "other" and not first_person and doc[cue_start].lower_ in _SUBJECT_OF_NOTE:
             return "self"
         return label
+
+
+def _ends_with_question(doc: Doc, sent_end: int) -> bool:
+    """Whether the sentence ending before token ``sent_end`` ends with a question mark
+    (closing quotes, brackets and spaces skipped)."""
+    i = sent_end - 1
+    while i >= 0 and (doc[i].is_space or doc[i].is_quote or doc[i].is_bracket):
+        i -= 1
+    return i >= 0 and doc[i].text.endswith("?")
 
 
 def is_first_person(doc: Doc) -> bool:

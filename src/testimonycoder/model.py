@@ -109,7 +109,7 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
         seed: int = 0,
         word_weight: float = 1.0,
         char_weight: float = 0.8,
-        rule_weight: float = 0.6,
+        rule_weight: float = 0.3,
     ) -> None:
         self.codes = codes
         self.word_weight = word_weight
