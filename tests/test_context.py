@@ -89,6 +89,9 @@ CASES = [
     ("Were they sold to the farmer?\u201d she asked.", "sale", "hypothetical"),
     # "not allowed out" is confinement, not its negation (rules exempt from negated)
     ("His mother never let me go to the market alone.", "forced_marriage", "asserted"),
+    # a refusal at the start of the next sentence reaches back (refused: next_sentence)
+    ("A woman offered me a job in a restaurant in Yanji. I said no.", "coercion", "refused"),
+    ("A woman offered me a job in a restaurant in Yanji. I went with her.", "coercion", "asserted"),
     # none: ordinary commerce, voluntary marriage, questions
     ("I sold fish at the market.", "sale", "none"),
     ("Her parents sold the house to pay the smuggler.", "sale", "none"),

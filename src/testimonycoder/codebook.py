@@ -143,13 +143,17 @@ class Trigger(_Strict):
 
     ``pre`` triggers open a scope forward, ``post`` triggers backward. A scope ends at the clause
     or sentence boundary, at a terminator, or after ``window`` tokens. ``crosses_terminators`` lets
-    post triggers such as "but I refused" reach back over "but".
+    post triggers such as "but I refused" reach back over "but"; ``next_sentence`` lets post
+    triggers in the following sentence reach back over the sentence end.
     """
 
     pre: list[str] = Field(default_factory=list)
     post: list[str] = Field(default_factory=list)
     window: int = Field(default=8, ge=1, le=60)
     crosses_terminators: bool = False
+    # Post triggers at the start of the next sentence also reach back (still within ``window``
+    # tokens): "A woman offered me a job in Yanji. I said no."
+    next_sentence: bool = False
 
 
 class Context(_Strict):

@@ -155,8 +155,9 @@ class CodebookComponent:
                 hit.end,
                 s_start,
                 s_end,
-                by_sentence.get(s_idx, []),
+                by_sentence.get(s_idx, []) + by_sentence.get(s_idx + 1, []),
                 frozenset(rule.exempt),
+                sent_starts[s_idx + 2] if s_idx + 2 < len(sent_starts) else len(doc),
             )
             who = self._context.experiencer(
                 doc, hit.start, hit.end, s_start, s_end, first_person, cues

@@ -60,6 +60,7 @@ class ContextDetector:
         self._priority = {s: i for i, s in enumerate(ctx.priority)}
         self._window = {s: t.window for s, t in ctx.statuses.items()}
         self._crosses = {s: t.crosses_terminators for s, t in ctx.statuses.items()}
+        self._next_sentence = {s: t.next_sentence for s, t in ctx.statuses.items()}
         self._terminators = frozenset(normalise(t) for t in ctx.terminators)
         self._clause_starts = frozenset(normalise(t) for t in ctx.clause_starts)
         self._question_status = ctx.question_status
@@ -102,11 +103,23 @@ class ContextDetector:
         sent_end: int,
         triggers: list[_Trigger],
         exempt: frozenset[str] = frozenset(),
+        next_end: int | None = None,
     ) -> tuple[str, int | None]:
-        """Status of tokens ``start:end`` and the token index of the deciding trigger."""
+        """Status of tokens ``start:end`` and the token index of the deciding trigger.
+
+        ``triggers`` may include the next sentence's (ending at token ``next_end``): only post
+        triggers of statuses with ``next_sentence`` use them.
+        """
         best: tuple[int, int, str, int] | None = None
         for trig in triggers:
-            if trig.status in exempt or trig.start < sent_start or trig.end > sent_end:
+            if trig.status in exempt or trig.start < sent_start:
+                continue
+            if trig.end > sent_end and not (
+                next_end is not None
+                and trig.end <= next_end
+                and trig.direction == "post"
+                and self._next_sentence[trig.status]
+            ):
                 continue
             if trig.start < end and start < trig.end:
                 distance = 0  # the trigger overlaps the hit ("would sell")
