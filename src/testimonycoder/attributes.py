@@ -347,17 +347,34 @@ class AttributeExtractor:
             for ev in (doc._.evidence or [])
             if "." not in ev[0]
         ]
+        # Each attribute looks only at the evidence and triggers near it; scanning all of them for
+        # every attribute was quadratic on long transcripts. Positions sorted by start, with the
+        # original order kept among the selected ones (it breaks ties).
+        ev_order = sorted(range(len(evidence)), key=lambda i: evidence[i][1])
+        ev_starts = [evidence[i][1] for i in ev_order]
+        longest = max((e[2] - e[1] for e in evidence), default=0)
+        window = self._spec.code_window
+        trig_order = sorted(range(len(triggers)), key=lambda i: triggers[i].start)
+        trig_starts = [triggers[i].start for i in trig_order]
         for item in found:
             start = _token_at(token_starts, item["start"])
             end = _token_at(token_starts, item["end"] - 1) + 1
             own_start, own_end = item.pop("_own", (start, end))
             s_start, s_end = sents[info.sentence_of(start)]
-            outside = [t for t in triggers if t.end <= own_start or t.start >= own_end]
+            # status() only counts triggers inside the sentence.
+            near = _between(trig_order, trig_starts, s_start, s_end)
+            outside = [
+                t for t in (triggers[i] for i in near) if t.end <= own_start or t.start >= own_end
+            ]
             status, _ = self._context.status(doc, start, end, s_start, s_end, outside)
             about = item.pop("about", None) or self._context.experiencer(
                 doc, start, end, s_start, s_end, first_person, cues
             )
-            code, inherited = self._code(item["type"], start, end, s_start, s_end, evidence, status)
+            # _code() keeps evidence in the sentence or within ``window`` tokens.
+            lo = min(s_start, start - window - longest)
+            hi = max(s_end, end + window)
+            nearby = [evidence[i] for i in _between(ev_order, ev_starts, lo, hi)]
+            code, inherited = self._code(item["type"], start, end, s_start, s_end, nearby, status)
             if status == "asserted" and inherited and item["type"] in self._spec.inherit_status:
                 status = inherited
             item.update(status=status, about=about, code=code)
@@ -392,6 +409,12 @@ class AttributeExtractor:
         if in_sentence and len(set(in_sentence)) == 1 and in_sentence[0] != "asserted":
             inherited = in_sentence[0]
         return (best[1] if best else None), inherited
+
+
+def _between(order: list[int], starts: list[int], lo: int, hi: int) -> list[int]:
+    """Indices (from ``order``, sorted by ``starts``) whose start is in ``[lo, hi)``, returned
+    in their original order."""
+    return sorted(order[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)])
 
 
 def _anchors(extractors: list[Extractor]) -> tuple[frozenset[str], frozenset[str]] | None:
