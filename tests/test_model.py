@@ -150,9 +150,8 @@ def test_model_only_code_points_at_its_passage(root: Path, nlp) -> None:  # type
 
     model = load_model(folder)
     text = (
-        "We lived in the mountains. The man counted the notes into the woman's hand and she "
-        "left without me. After that I cooked and worked in his fields, and his mother slept "
-        "by the door so I could not go out."
+        "We lived in the mountains. After that I cooked and worked in his fields for six years, "
+        "and I had two children in that house."
     )
     [coding] = code_documents([Document("x", text)], nlp=nlp, model=model)
     model_evidence = [e for e in coding.evidence if e.source == "model"]
