@@ -20,12 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.preprocessing import normalize
 from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LENGTH
 from spacy.tokens import Doc
 
 from testimonycoder.doc_text import doc_text
+from testimonycoder.hashing import NgramHasher, normalize_rows
 from testimonycoder.sentences import sentence_bounds
 
 RULE_BLOCK_FEATURES = 2**12
@@ -63,33 +62,13 @@ class Featurizer:
 
     def __init__(self, config: FeatureConfig) -> None:
         self.config = config
-        self._words = HashingVectorizer(
-            n_features=config.word_features,
-            ngram_range=(1, 2),
-            analyzer="word",
-            token_pattern=r"\S+",
-            lowercase=False,
-            alternate_sign=False,
-            norm=None,
-        )
-        self._chars = HashingVectorizer(
-            n_features=config.char_features,
-            ngram_range=(3, 5),
-            analyzer="char_wb",
-            lowercase=True,
-            alternate_sign=False,
-            norm=None,
-        )
+        # scikit-learn's HashingVectorizer computes the same matrices (tests/test_hashing.py);
+        # NgramHasher spares the prediction path the import of scikit-learn.
+        self._words = NgramHasher(config.word_features, "word", (1, 2))
+        self._chars = NgramHasher(config.char_features, "char_wb", (3, 5))
         self._word_rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._lemma_lower: dict[int, str] = {}
-        self._rules = HashingVectorizer(
-            n_features=RULE_BLOCK_FEATURES,
-            analyzer="word",
-            token_pattern=r"\S+",
-            lowercase=False,
-            alternate_sign=False,
-            norm=None,
-        )
+        self._rules = NgramHasher(RULE_BLOCK_FEATURES, "word", (1, 1))
 
     @property
     def n_features(self) -> int:
@@ -114,16 +93,16 @@ class Featurizer:
         ]
         sentences = sp.hstack(blocks, format="csr")
         offs = np.asarray(offsets, dtype=np.int64)
-        passages = normalize(self._window(offs) @ sentences)
+        passages = normalize_rows(self._window(offs) @ sentences)
         keep = ~np.fromiter((q for doc_q in questions for q in doc_q), dtype=bool)
-        documents = normalize(self._doc_sum(offs, keep) @ sentences)
+        documents = normalize_rows(self._doc_sum(offs, keep) @ sentences)
         return DocBatch(sentences, passages, documents, spans, offs, questions)
 
     def _char_ngrams(self, texts: list[str]) -> sp.csr_matrix:
         """The same matrix as ``self._chars.transform(texts)``, computed per distinct word.
 
         ``char_wb`` n-grams never cross whitespace, so a text's counts are the sum of its words'
-        counts. HashingVectorizer re-analyses every occurrence of every word in Python; here each
+        counts. A hashing vectorizer re-analyses every occurrence of every word; here each
         distinct word is analysed once (and kept in a bounded cache), and the texts' rows are one
         sparse product of a text-by-word count matrix with the words' n-gram rows.
         """
@@ -169,7 +148,7 @@ class Featurizer:
     def _block(matrix: sp.csr_matrix, weight: float) -> sp.csr_matrix:
         matrix = matrix.astype(np.float32)
         matrix.data = np.log1p(matrix.data)
-        return normalize(matrix) * weight
+        return normalize_rows(matrix) * weight
 
     def _sentences(
         self, doc: Doc, lemmas: list[str], texts: list[str], rules: list[str]
