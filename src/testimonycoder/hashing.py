@@ -135,25 +135,13 @@ def normalize_rows(matrix: sp.spmatrix) -> sp.csr_matrix:
 
 
 def _sequential_row_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
-    """Per-row sums of ``values`` added left to right, as a C loop does.
+    """Per-row sums of ``values`` (float64) added left to right, as a C loop does.
 
-    numpy's ``sum`` and ``reduceat`` add in pairs, which rounds differently; ``cumsum`` adds
-    strictly in order. Rows are grouped by length (powers of two) and padded with zeros, so the
-    padded blocks hold at most twice the values.
+    numpy's ``sum`` and ``reduceat`` add in pairs, which rounds differently. scipy's sparse
+    matrix-vector product is a plain loop over each row in storage order, so a one-column matrix
+    holding ``values`` times ``[1.0]`` (an exact product) adds them in order.
     """
-    lengths = np.diff(indptr).astype(np.int64)
-    out = np.zeros(len(lengths), dtype=np.float64)
-    rows = np.flatnonzero(lengths)
-    if not len(rows):
-        return out
-    _, exponents = np.frexp(lengths[rows].astype(np.float64))
-    starts = np.asarray(indptr, dtype=np.int64)
-    for e in np.unique(exponents):
-        group = rows[exponents == e]
-        width = int(lengths[group].max())
-        offsets = np.arange(width, dtype=np.int64)
-        inside = offsets[None, :] < lengths[group][:, None]
-        positions = np.where(inside, starts[group][:, None] + offsets[None, :], 0)
-        block = np.where(inside, values[positions], 0.0)
-        out[group] = np.cumsum(block, axis=1)[:, -1]
-    return out
+    column = sp.csr_matrix(
+        (values, np.zeros(len(values), dtype=np.int32), indptr), shape=(len(indptr) - 1, 1)
+    )
+    return np.asarray(column @ np.ones(1, dtype=np.float64)).ravel()
