@@ -88,6 +88,15 @@ class NgramHasher:
             return word_ngrams(text, *self.ngram_range)
         return char_wb_ngrams(text, *self.ngram_range)
 
+    def column(self, feature: str) -> int:
+        """The column of one n-gram (remembered)."""
+        col = self._columns.get(feature)
+        if col is None:
+            if len(self._columns) >= COLUMN_CACHE_SIZE:
+                self._columns.clear()
+            col = self._columns[feature] = feature_column(feature, self.n_features)
+        return col
+
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         """A float64 CSR matrix of counts, duplicates summed and column indices sorted."""
         columns = self._columns
