@@ -24,7 +24,7 @@ _TOKENS = re.compile(r"\S+")
 _WHITESPACE = re.compile(r"\s\s+")
 _INT32_MIN = -(2**31)
 # Feature strings whose column is remembered; emptied when full, so memory stays bounded.
-COLUMN_CACHE_SIZE = 500_000
+COLUMN_CACHE_SIZE = 50_000
 
 
 def feature_column(feature: str, n_features: int) -> int:
