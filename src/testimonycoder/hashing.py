@@ -99,18 +99,10 @@ class NgramHasher:
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         """A float64 CSR matrix of counts, duplicates summed and column indices sorted."""
-        columns = self._columns
-        n = self.n_features
         indices: list[int] = []
         indptr = [0]
         for text in texts:
-            for feature in self.analyze(text):
-                col = columns.get(feature)
-                if col is None:
-                    if len(columns) >= COLUMN_CACHE_SIZE:
-                        columns.clear()
-                    col = columns[feature] = feature_column(feature, n)
-                indices.append(col)
+            indices.extend(map(self.column, self.analyze(text)))
             indptr.append(len(indices))
         matrix = sp.csr_matrix(
             (
@@ -118,7 +110,7 @@ class NgramHasher:
                 np.asarray(indices, dtype=np.int32),
                 np.asarray(indptr, dtype=np.int64 if len(indices) > 2**31 - 1 else np.int32),
             ),
-            shape=(len(indptr) - 1, n),
+            shape=(len(indptr) - 1, self.n_features),
         )
         matrix.sum_duplicates()  # also sorts the indices, as FeatureHasher does
         return matrix
