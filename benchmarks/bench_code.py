@@ -74,7 +74,7 @@ class Run:
     peak_tree_rss: int  # bytes, child + its workers (sampled every 50 ms)
     returncode: int
     stderr: str
-    load: str
+    load: str  # 1/5/15-minute load average when the child started → when it ended
     cpu: float  # user + system seconds of the child and the workers it waited for
 
 
@@ -97,6 +97,8 @@ def run_child(cmd: list[str], *, cwd: Path | None = None) -> Run:
             pass
         time.sleep(0.05)
     seconds = time.perf_counter() - start
+    # Other jobs come and go on a shared machine: the load at the end shows whether one started.
+    load = f"{load} → {_load()}"
     proc.returncode = os.waitstatus_to_exitcode(status)
     err.seek(0)
     stderr = err.read().decode("utf-8", "replace")
@@ -146,7 +148,7 @@ def bare_tokenizer(corpus: Path, words: int, batch_size: int) -> dict[str, float
         "warm": words / min(times[1:]),
         "cpu_cold": words / cpu[0],
         "cpu_warm": words / min(cpu[1:]),
-        "load": load,
+        "load": f"{load} → {_load()}",
     }
 
 
@@ -318,7 +320,7 @@ def main() -> None:
     else:
         tmp = tempfile.TemporaryDirectory(prefix="tc-bench-")
         work = Path(tmp.name)
-    model_file = REPO / "models" / "default" / "model.skops"
+    model_file = REPO / "models" / "default" / "model.npz"
     lines = ["# `testimonycoder code` benchmark", "", *machine()]
     lines.append(
         f"- model: {'models/default (rules + model)' if model_file.exists() else 'none in models/default: rules only'}"  # noqa: E501

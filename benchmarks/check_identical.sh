@@ -7,12 +7,14 @@
 #   benchmarks/check_identical.sh         # re-code and cmp against them (exit 1 on a difference)
 #
 # REF (default /work/perf2_ref) holds the references, a frozen copy of the model (REF/model, so
-# that retraining models/default meanwhile does not move the target) and the synthetic corpus
+# that retraining models/default meanwhile does not move the target; MODEL overrides it, e.g. the
+# same model converted to a new file format) and the synthetic corpus
 # REF/synth300k.jsonl (built with benchmarks/synth.py, seed 300000). Every input is coded with
 # the model and rules-only; the synthetic corpus also with --n-process 2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REF=${REF:-/work/perf2_ref}
+MODEL=${MODEL:-$REF/model}
 MODE=${1:-check}
 OUT=$([ "$MODE" = ref ] && echo "$REF/out" || mktemp -d)
 mkdir -p "$OUT"
@@ -30,10 +32,10 @@ jobs=()
 for item in "${inputs[@]}"; do
   name=${item%%:*}
   path=${item#*:}
-  jobs+=("$name-model|$path|--model $REF/model")
+  jobs+=("$name-model|$path|--model $MODEL")
   jobs+=("$name-rules|$path|--rules-only")
 done
-jobs+=("synth300k-model-np2|$REF/synth300k.jsonl|--model $REF/model --n-process 2")
+jobs+=("synth300k-model-np2|$REF/synth300k.jsonl|--model $MODEL --n-process 2")
 
 run() {
   local name=${1%%|*} rest=${1#*|}

@@ -472,7 +472,7 @@ def _trained_model(tmp: Path, codebook: Path | None = None) -> Path:
 
 
 def _model_file(model: Path) -> Path:
-    files = sorted(model.glob("*.skops")) or sorted(p for p in model.iterdir() if p.is_file())
+    files = sorted(model.glob("*.npz")) or sorted(p for p in model.iterdir() if p.is_file())
     return max(files, key=lambda p: p.stat().st_size)
 
 
@@ -554,7 +554,7 @@ CASES = [
     Case("code-out-is-folder", out_is_folder, ("out.jsonl", "folder")),
     Case("code-out-bad-suffix", out_bad_suffix, ("out.xlsx", "unsupported output")),
     Case("code-resume-bad-checkpoint", resume_bad_checkpoint, ("checkpoint", "--resume")),
-    Case("code-model-dir-empty", model_dir_without_model, ("model", "model.skops")),
+    Case("code-model-dir-empty", model_dir_without_model, ("model", "model.npz")),
     # codebooks, through `codebook validate` and `code --codebook`
     Case(
         "validate-unknown-key", validate(cb_unknown_key), (CB, "unknown key 'lema'", "rules -> 0")

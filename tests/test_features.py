@@ -77,3 +77,60 @@ def test_window_sums_neighbours_inside_each_document_only() -> None:
         ]
     )
     assert np.array_equal(band, expected)
+
+
+def _joined_lemmas(doc) -> list[str]:  # type: ignore[no-untyped-def]
+    """Each sentence's lower-cased lemmas without punctuation, as the word block reads them."""
+    out = []
+    for lo, hi in sentence_bounds(doc):
+        if not doc[lo:hi].text.strip():
+            continue
+        out.append(" ".join(t.lemma_.lower() for t in doc[lo:hi] if not (t.is_punct or t.is_space)))
+    return out or [""]
+
+
+def _same_csr(a, b) -> bool:  # type: ignore[no-untyped-def]
+    return (
+        a.shape == b.shape
+        and np.array_equal(a.indptr, b.indptr)
+        and np.array_equal(a.indices, b.indices)
+        and np.array_equal(a.data, b.data)
+    )
+
+
+def test_word_counts_equal_hashing_the_joined_lemmas(nlp) -> None:  # type: ignore[no-untyped-def]
+    texts = [*TEXTS, "They sold her. She was sold again!\nThe broker sold me twice."]
+    docs = [nlp(t) for t in texts]
+    featurizer = Featurizer(FeatureConfig(word_features=2**10))
+    lemmas: list[np.ndarray] = []
+    featurizer._strings = nlp.vocab.strings
+    for doc in docs:
+        featurizer._sentences(doc, lemmas, [], [])
+    expected = featurizer._words.transform([s for doc in docs for s in _joined_lemmas(doc)])
+    assert _same_csr(featurizer._word_counts(lemmas), expected)
+
+
+def test_word_counts_with_a_lemma_holding_whitespace(nlp) -> None:  # type: ignore[no-untyped-def]
+    """Such a lemma is split by the vectorizer's \\S+ tokens: the plain path handles it."""
+    doc = nlp("I was sold twice in Yanji")
+    doc[3].lemma_ = "two times"
+    doc[1].lemma_ = ""
+    featurizer = Featurizer(FeatureConfig(word_features=2**10))
+    lemmas: list[np.ndarray] = []
+    featurizer._strings = nlp.vocab.strings
+    featurizer._sentences(doc, lemmas, [], [])
+    expected = featurizer._words.transform(_joined_lemmas(doc))
+    assert _same_csr(featurizer._word_counts(lemmas), expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(max_size=60), min_size=1, max_size=4))
+def test_word_counts_on_any_text(nlp, texts: list[str]) -> None:  # type: ignore[no-untyped-def]
+    docs = [nlp(t) for t in texts]
+    featurizer = Featurizer(FeatureConfig(word_features=2**8))
+    lemmas: list[np.ndarray] = []
+    featurizer._strings = nlp.vocab.strings
+    for doc in docs:
+        featurizer._sentences(doc, lemmas, [], [])
+    expected = featurizer._words.transform([s for doc in docs for s in _joined_lemmas(doc)])
+    assert _same_csr(featurizer._word_counts(lemmas), expected)

@@ -55,7 +55,10 @@ def test_save_load_roundtrip(tmp_path: Path, nlp, small) -> None:  # type: ignor
     save_model(small.model, tmp_path, metadata={"codebook": load_codebook().hash, "name": "t"})
     loaded = load_model(tmp_path)
     docs = [nlp("The broker sold me to a farmer."), nlp("I sold fish.")]
-    assert np.allclose(loaded.predict_proba(docs), small.model.predict_proba(docs))
+    assert np.array_equal(loaded.predict_proba(docs), small.model.predict_proba(docs))
+    assert loaded.thresholds == small.model.thresholds
+    assert loaded.rule_floors == small.model.rule_floors
+    assert loaded.band == small.model.band and loaded.codebook_hash == load_codebook().hash
 
 
 def test_no_rare_strings_in_model_file(tmp_path: Path, small) -> None:  # type: ignore[no-untyped-def]
@@ -80,21 +83,89 @@ def test_tampered_and_truncated_files_are_refused(tmp_path: Path, small) -> None
         load_model(tmp_path)
 
 
-def test_pickle_payload_is_refused_even_with_matching_hash(tmp_path: Path) -> None:
-    """A file carrying a non-plain type is refused before anything from it runs."""
+def _write_with_manifest(folder: Path, payload: bytes, **extra: object) -> None:
     import hashlib
 
-    import skops.io as sio
+    (folder / MODEL_FILE).write_bytes(payload)
+    manifest = {"sha256": hashlib.sha256(payload).hexdigest(), "size": len(payload), "format": 2}
+    (folder / "manifest.json").write_text(json.dumps({**manifest, **extra}))
 
-    class Evil:  # skops would need this type trusted to build it
-        pass
 
-    payload = sio.dumps({"format": 1, "x": Evil()})
-    (tmp_path / MODEL_FILE).write_bytes(payload)
-    digest = hashlib.sha256(payload).hexdigest()
-    (tmp_path / "manifest.json").write_text(json.dumps({"sha256": digest}))
-    with pytest.raises(ModelError, match="not plain data"):
+class _Touch:
+    """Unpickling this would create ``path``: proof that code ran."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (Path.touch, (self.path,))
+
+
+def test_pickle_payload_is_refused_even_with_matching_hash(tmp_path: Path, small) -> None:  # type: ignore[no-untyped-def]
+    """An object array (a pickle inside the .npz) is refused and never unpickled."""
+    import io
+
+    sentinel = tmp_path / "pwned"
+    save_model(small.model, tmp_path, metadata={"codebook": "x"})
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    with np.load(tmp_path / MODEL_FILE) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    arrays["passage_coef"] = np.array([_Touch(sentinel)], dtype=object)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    _write_with_manifest(
+        tmp_path, buffer.getvalue(), codes=manifest["codes"], params=manifest["params"]
+    )
+    with pytest.raises(ModelError, match="not plain numbers"):
         load_model(tmp_path)
+    assert not sentinel.exists()
+
+
+def test_wrong_array_types_and_shapes_are_refused(tmp_path: Path, small) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    save_model(small.model, tmp_path, metadata={"codebook": "x"})
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    with np.load(tmp_path / MODEL_FILE) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    extra = {"codes": manifest["codes"], "params": manifest["params"]}
+    for name, bad, message in [
+        ("thresholds", np.array(["0.5"]), "refusing to load it"),
+        ("doc_coef", arrays["doc_coef"][:, :10], "inconsistent model"),
+    ]:
+        buffer = io.BytesIO()
+        np.savez(buffer, **{**arrays, name: bad})
+        _write_with_manifest(tmp_path, buffer.getvalue(), **extra)
+        with pytest.raises(ModelError, match=message):
+            load_model(tmp_path)
+
+
+def test_older_format_is_refused_with_advice(tmp_path: Path) -> None:
+    (tmp_path / "model.skops").write_bytes(b"PK old")
+    (tmp_path / "manifest.json").write_text(json.dumps({"sha256": "0", "format": 1}))
+    with pytest.raises(ModelError, match=r"older format.*retrain"):
+        load_model(tmp_path)
+
+
+def test_loading_does_not_import_scikit_learn(tmp_path: Path, small) -> None:  # type: ignore[no-untyped-def]
+    """Coding with a saved model needs numpy/scipy only (scikit-learn is slow to import)."""
+    import subprocess
+    import sys
+
+    save_model(small.model, tmp_path, metadata={"codebook": load_codebook().hash})
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from testimonycoder.model_io import resolve_model\n"
+        "from testimonycoder.pipeline import build_nlp, pipeline_codebook\n"
+        "from testimonycoder.coding import code_documents\n"
+        "from testimonycoder.document import Document\n"
+        "nlp = build_nlp()\n"
+        f"model = resolve_model(Path({str(tmp_path)!r}), pipeline_codebook(nlp))\n"
+        "list(code_documents([Document('a', 'He sold me for 3000 yuan.')], nlp=nlp, model=model))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'skops')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_other_codebook_is_refused(tmp_path: Path, small) -> None:  # type: ignore[no-untyped-def]

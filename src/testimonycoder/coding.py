@@ -24,6 +24,7 @@ from testimonycoder.sentences import sentence_chars
 
 if TYPE_CHECKING:
     from testimonycoder.model import TestimonyClassifier
+    from testimonycoder.scorer import ModelScorer
 
 
 def rule_evidence(doc: Doc) -> list[Evidence]:
@@ -70,7 +71,7 @@ def code_docs(
     ids: list[str],
     *,
     codebook: Codebook,
-    model: TestimonyClassifier | None = None,
+    model: ModelScorer | TestimonyClassifier | None = None,
 ) -> list[Coding]:
     """Code a batch of already-processed spaCy Docs (the model scores the batch at once)."""
     top = codebook.top_level
@@ -107,7 +108,7 @@ def code_documents(
     documents: Iterable[Document],
     *,
     nlp: Language,
-    model: TestimonyClassifier | None = None,
+    model: ModelScorer | TestimonyClassifier | None = None,
     batch_size: int = 64,
     n_process: int = 1,
 ) -> Iterator[Coding]:

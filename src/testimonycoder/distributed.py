@@ -28,6 +28,7 @@ from testimonycoder.parallel import batches, code_batch, ordered_results
 
 if TYPE_CHECKING:
     from testimonycoder.model import TestimonyClassifier
+    from testimonycoder.scorer import ModelScorer
 
 # Batches in flight per worker thread: enough to keep every worker busy while the client writes.
 _IN_FLIGHT_PER_THREAD = 2
@@ -63,7 +64,7 @@ def _client(scheduler: str | None, n_workers: int | None) -> tuple[Any, Any]:
         ) from None
 
 
-def _model_spec(model: TestimonyClassifier | Path | str | None) -> Any:
+def _model_spec(model: ModelScorer | TestimonyClassifier | Path | str | None) -> Any:
     """A model folder goes to the workers as a path (each loads it once); an object is pickled."""
     if isinstance(model, Path | str):
         return str(Path(model).resolve())
@@ -74,7 +75,7 @@ def code_documents_dask(
     documents: Iterable[Document],
     *,
     codebook_path: Path | str | None,
-    model: TestimonyClassifier | Path | str | None,
+    model: ModelScorer | TestimonyClassifier | Path | str | None,
     batch_size: int,
     scheduler: str | None,
     n_workers: int | None = None,

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.preprocessing import normalize
 from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LENGTH
+from spacy.strings import StringStore
 from spacy.tokens import Doc
 
 from testimonycoder.doc_text import doc_text
+from testimonycoder.hashing import NgramHasher, normalize_rows
 from testimonycoder.sentences import sentence_bounds
 
 RULE_BLOCK_FEATURES = 2**12
@@ -63,67 +63,105 @@ class Featurizer:
 
     def __init__(self, config: FeatureConfig) -> None:
         self.config = config
-        self._words = HashingVectorizer(
-            n_features=config.word_features,
-            ngram_range=(1, 2),
-            analyzer="word",
-            token_pattern=r"\S+",
-            lowercase=False,
-            alternate_sign=False,
-            norm=None,
-        )
-        self._chars = HashingVectorizer(
-            n_features=config.char_features,
-            ngram_range=(3, 5),
-            analyzer="char_wb",
-            lowercase=True,
-            alternate_sign=False,
-            norm=None,
-        )
+        # scikit-learn's HashingVectorizer computes the same matrices (tests/test_hashing.py);
+        # NgramHasher spares the prediction path the import of scikit-learn.
+        self._words = NgramHasher(config.word_features, "word", (1, 2))
+        self._chars = NgramHasher(config.char_features, "char_wb", (3, 5))
         self._word_rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._lemma_lower: dict[int, str] = {}
-        self._rules = HashingVectorizer(
-            n_features=RULE_BLOCK_FEATURES,
-            analyzer="word",
-            token_pattern=r"\S+",
-            lowercase=False,
-            alternate_sign=False,
-            norm=None,
-        )
+        self._strings: StringStore | None = None
+        self._rules = NgramHasher(RULE_BLOCK_FEATURES, "word", (1, 1))
 
     @property
     def n_features(self) -> int:
         return self.config.word_features + self.config.char_features + RULE_BLOCK_FEATURES
 
     def transform(self, docs: list[Doc]) -> DocBatch:
-        lemmas: list[str] = []
+        lemmas: list[np.ndarray] = []
         texts: list[str] = []
         rules: list[str] = []
         spans: list[list[tuple[int, int]]] = []
         questions: list[list[bool]] = []
         offsets = [0]
+        if docs:
+            self._strings = docs[0].vocab.strings
         for doc in docs:
             doc_spans, doc_q = self._sentences(doc, lemmas, texts, rules)
             spans.append(doc_spans)
             questions.append(doc_q)
             offsets.append(offsets[-1] + len(doc_spans))
         blocks = [
-            self._block(self._words.transform(lemmas), self.config.word_weight),
+            self._block(self._word_counts(lemmas), self.config.word_weight),
             self._block(self._char_ngrams(texts), self.config.char_weight),
             self._block(self._rules.transform(rules), self.config.rule_weight),
         ]
         sentences = sp.hstack(blocks, format="csr")
         offs = np.asarray(offsets, dtype=np.int64)
-        passages = normalize(self._window(offs) @ sentences)
+        passages = normalize_rows(self._window(offs) @ sentences)
         keep = ~np.fromiter((q for doc_q in questions for q in doc_q), dtype=bool)
-        documents = normalize(self._doc_sum(offs, keep) @ sentences)
+        documents = normalize_rows(self._doc_sum(offs, keep) @ sentences)
         return DocBatch(sentences, passages, documents, spans, offs, questions)
+
+    def _word_counts(self, lemmas: list[np.ndarray]) -> sp.csr_matrix:
+        """``self._words.transform`` of each sentence's lower-cased lemmas joined by spaces.
+
+        ``lemmas`` holds each sentence's lemma hashes (punctuation and spaces left out). The
+        unigram and bigram columns are looked up once per distinct lemma and lemma pair of the
+        batch, with numpy spreading them to the sentences, rather than joining and re-splitting
+        strings and hashing every n-gram of every sentence. A lemma that is empty or holds
+        whitespace would be split differently by the vectorizer's ``\\S+`` tokens: such a batch
+        takes the plain path.
+        """
+        lengths = np.fromiter((len(ids) for ids in lemmas), dtype=np.int64, count=len(lemmas))
+        n_rows = len(lemmas)
+        if not lengths.sum():
+            return sp.csr_matrix((n_rows, self.config.word_features), dtype=np.float64)
+        ids = np.concatenate(lemmas)
+        rows = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
+        distinct, inverse = np.unique(ids, return_inverse=True)
+        lower = [self._lower(int(h)) for h in distinct.tolist()]
+        if any(not w or len(w.split()) != 1 or w.strip() != w for w in lower):
+            return self._words.transform(
+                " ".join(lower[i] for i in inv)
+                for inv in np.split(inverse, np.cumsum(lengths)[:-1])
+            )
+        column = self._words.column
+        unigrams = np.array([column(w) for w in lower], dtype=np.int64)[inverse]
+        # Bigrams: neighbouring lemmas of one sentence.
+        same = rows[1:] == rows[:-1]
+        first, second = inverse[:-1][same], inverse[1:][same]
+        pair_rows = rows[:-1][same]
+        cols = [unigrams]
+        if len(first):
+            pairs, pair_inverse = np.unique(first * len(distinct) + second, return_inverse=True)
+            n = len(distinct)
+            bigram_cols = np.array(
+                [column(lower[p // n] + " " + lower[p % n]) for p in pairs.tolist()],
+                dtype=np.int64,
+            )
+            cols.append(bigram_cols[pair_inverse])
+        matrix = sp.csr_matrix(
+            (
+                np.ones(len(rows) + len(pair_rows), dtype=np.float64),
+                (np.concatenate([rows, pair_rows]), np.concatenate(cols)),
+            ),
+            shape=(n_rows, self.config.word_features),
+        )
+        matrix.sum_duplicates()
+        return matrix
+
+    def _lower(self, lemma: int) -> str:
+        low = self._lemma_lower.get(lemma)
+        if low is None:
+            assert self._strings is not None  # set by transform()
+            low = self._lemma_lower[lemma] = self._strings[lemma].lower()
+        return low
 
     def _char_ngrams(self, texts: list[str]) -> sp.csr_matrix:
         """The same matrix as ``self._chars.transform(texts)``, computed per distinct word.
 
         ``char_wb`` n-grams never cross whitespace, so a text's counts are the sum of its words'
-        counts. HashingVectorizer re-analyses every occurrence of every word in Python; here each
+        counts. A hashing vectorizer re-analyses every occurrence of every word; here each
         distinct word is analysed once (and kept in a bounded cache), and the texts' rows are one
         sparse product of a text-by-word count matrix with the words' n-gram rows.
         """
@@ -169,38 +207,31 @@ class Featurizer:
     def _block(matrix: sp.csr_matrix, weight: float) -> sp.csr_matrix:
         matrix = matrix.astype(np.float32)
         matrix.data = np.log1p(matrix.data)
-        return normalize(matrix) * weight
+        return normalize_rows(matrix) * weight
 
     def _sentences(
-        self, doc: Doc, lemmas: list[str], texts: list[str], rules: list[str]
+        self, doc: Doc, lemmas: list[np.ndarray], texts: list[str], rules: list[str]
     ) -> tuple[list[tuple[int, int]], list[bool]]:
         evidence = doc._.evidence or []
         q_ranges = doc._.questions or []
         # One array read per document instead of attribute look-ups on a Token object per token
         # (``doc.sents`` alone builds a Python Token for every token to find the boundaries).
         arr = doc.to_array([LEMMA, IS_PUNCT, IS_SPACE, IDX, LENGTH])
-        rows = arr.tolist()
-        strings = doc.vocab.strings
-        cache = self._lemma_lower
+        rows = arr[:, 3:5].tolist()
+        words = arr[:, 0][(arr[:, 1] == 0) & (arr[:, 2] == 0)]
+        # kept_before[i]: how many of the tokens before token i are words (not punct/space).
+        kept_before = np.concatenate(([0], np.cumsum((arr[:, 1] == 0) & (arr[:, 2] == 0))))
         text = doc_text(doc)
         spans: list[tuple[int, int]] = []
         flags: list[bool] = []
         for lo, hi in sentence_bounds(doc):
-            start = rows[lo][3]
-            end = rows[hi - 1][3] + rows[hi - 1][4]
+            start = rows[lo][0]
+            end = rows[hi - 1][0] + rows[hi - 1][1]
             if not text[start:end].strip():
                 continue
             spans.append((start, end))
             flags.append(any(a <= start < b for a, b in q_ranges))
-            words = []
-            for lemma, punct, space, _, _ in rows[lo:hi]:
-                if punct or space:
-                    continue
-                low = cache.get(lemma)
-                if low is None:
-                    low = cache[lemma] = strings[lemma].lower()
-                words.append(low)
-            lemmas.append(" ".join(words))
+            lemmas.append(words[kept_before[lo] : kept_before[hi]])
             texts.append(text[start:end])
             rules.append(
                 " ".join(
@@ -212,7 +243,7 @@ class Featurizer:
         if not spans:  # an empty or whitespace-only document: one empty unit
             spans.append((0, len(text)))
             flags.append(False)
-            lemmas.append("")
+            lemmas.append(words[:0])
             texts.append("")
             rules.append("")
         return spans, flags

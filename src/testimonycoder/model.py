@@ -14,8 +14,10 @@ For each code ``c``:
    ``[max passage score, document score]`` into a calibrated probability;
 4. a per-code threshold maximising out-of-fold F1 decides the code.
 
-Saved models hold only numbers and plain strings (see :mod:`testimonycoder.model_store`), never
-pickled code.
+The scoring itself lives in :class:`testimonycoder.scorer.ModelScorer`, which needs no
+scikit-learn: :meth:`TestimonyClassifier.scorer` exports the learned arrays to one, and saved
+models are such arrays plus a JSON manifest (see :mod:`testimonycoder.model_store`), never pickled
+code.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from testimonycoder.codebook import Codebook
 from testimonycoder.errors import ModelError
 from testimonycoder.features import DocBatch, FeatureConfig, Featurizer
 from testimonycoder.hybrid import DocScores
+from testimonycoder.scorer import PARAMS, ModelScorer, calibrate, raw_scores
 
 Span = tuple[int, int, str]  # (start_char, end_char, code) of an asserted gold span
 
@@ -75,11 +78,6 @@ def _fit_linear(X: Any, Y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray,
     for k, (w, b) in enumerate(fits):
         coef[k], intercept[k] = w, b
     return coef, intercept
-
-
-def _scores(coef: np.ndarray, intercept: np.ndarray, X: Any) -> np.ndarray:
-    z = np.asarray(X @ coef.T) + intercept[None, :]
-    return 1.0 / (1.0 + np.exp(-z))
 
 
 class TestimonyClassifier(ClassifierMixin, BaseEstimator):
@@ -194,57 +192,54 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
                     labels.append(label)
         return batch.passages[rows], np.asarray(labels, dtype=np.int64).reshape(-1, len(codes))
 
-    # -- scoring ---------------------------------------------------------------------------
+    # -- scoring (by ModelScorer, which coding uses without scikit-learn) --------------------
+    def scorer(self) -> ModelScorer:
+        """The learned arrays and parameters as a :class:`ModelScorer` (shared, not copied)."""
+        check_is_fitted(self, "passage_coef_")
+        return ModelScorer(
+            codes=list(self.codes_),
+            params={k: getattr(self, k) for k in PARAMS},
+            arrays={
+                "passage_coef": np.asarray(self.passage_coef_, dtype=np.float32),
+                "passage_intercept": np.asarray(self.passage_intercept_, dtype=np.float64),
+                "doc_coef": np.asarray(self.doc_coef_, dtype=np.float32),
+                "doc_intercept": np.asarray(self.doc_intercept_, dtype=np.float64),
+                "calibrators": np.asarray(self.calibrators_, dtype=np.float64),
+                "thresholds": np.asarray(self.thresholds_, dtype=np.float64),
+                "rule_floors": np.asarray(
+                    getattr(self, "rule_floors_", np.full(len(self.codes_), 0.5)),
+                    dtype=np.float64,
+                ),
+            },
+            codebook_hash=self.codebook_hash,
+            name=self.name,
+            fingerprint=self.fingerprint,
+        )
+
     def raw_scores(self, batch: DocBatch) -> tuple[np.ndarray, list[np.ndarray]]:
         """Uncalibrated ``(doc_scores (n_docs, n_codes, 2), per-doc passage scores)``."""
         check_is_fitted(self, "passage_coef_")
-        codes = self.codes_
-        pass_scores = _scores(self.passage_coef_, self.passage_intercept_, batch.passages)
-        doc_scores = _scores(self.doc_coef_, self.doc_intercept_, batch.documents)
-        out = np.zeros((len(batch.spans), len(codes), 2))
-        per_doc = []
-        for d in range(len(batch.spans)):
-            lo, hi = int(batch.offsets[d]), int(batch.offsets[d + 1])
-            ps = pass_scores[lo:hi].copy()
-            ps[np.asarray(batch.questions[d], dtype=bool)] = 0.0  # questions are never evidence
-            per_doc.append(ps)
-            out[d, :, 0] = ps.max(axis=0) if hi > lo else 0.0
-            out[d, :, 1] = doc_scores[d]
-        return out, per_doc
+        return raw_scores(
+            batch,
+            (self.passage_coef_, self.passage_intercept_),
+            (self.doc_coef_, self.doc_intercept_),
+        )
 
     def calibrate(self, raw: np.ndarray) -> np.ndarray:
         """Calibrated probabilities (n_docs, n_codes) from raw stacked scores."""
-        w = self.calibrators_
-        z = raw[:, :, 0] * w[None, :, 0] + raw[:, :, 1] * w[None, :, 1] + w[None, :, 2]
-        return 1.0 / (1.0 + np.exp(-z))
+        return calibrate(self.calibrators_, raw)
 
     def predict_proba(self, X: list[Doc]) -> np.ndarray:
         """Calibrated probability of every code for every doc (n_docs x n_codes)."""
-        raw, _ = self.raw_scores(self._featurizer().transform(list(X)))
-        return self.calibrate(raw)
+        return self.scorer().predict_proba(X)
 
     def predict(self, X: list[Doc]) -> np.ndarray:
         """0/1 decisions of the model alone (n_docs x n_codes), at the per-code thresholds."""
-        return (self.predict_proba(X) >= self.thresholds_[None, :]).astype(int)
+        return self.scorer().predict(X)
 
     def score_docs(self, docs: list[Doc]) -> list[DocScores]:
         """Document and passage scores used by the hybrid decision (one batch at a time)."""
-        batch = self._featurizer().transform(docs)
-        raw, per_doc = self.raw_scores(batch)
-        probs = self.calibrate(raw)
-        out = []
-        for d, doc_pass in enumerate(per_doc):
-            # Passage scores stay on the passage model's scale: a passage's score says how
-            # strongly that passage alone points at the code.
-            out.append(
-                DocScores(
-                    doc={c: float(probs[d, k]) for k, c in enumerate(self.codes_)},
-                    codes=self.codes_,
-                    spans=batch.spans[d],
-                    passage_scores=doc_pass,
-                )
-            )
-        return out
+        return self.scorer().score_docs(docs)
 
     # -- metadata used by coding -----------------------------------------------------------
     @property

@@ -7,15 +7,15 @@ from typing import TYPE_CHECKING
 
 from testimonycoder.codebook import Codebook
 from testimonycoder.errors import ModelError
-from testimonycoder.model_store import MODEL_FILE, load_model
+from testimonycoder.model_store import MODEL_FILE, OLD_MODEL_FILE, load_model
 
 if TYPE_CHECKING:
-    from testimonycoder.model import TestimonyClassifier
+    from testimonycoder.scorer import ModelScorer
 
 
 def resolve_model(
     model_dir: Path | None, codebook: Codebook, *, use_model: bool = True
-) -> TestimonyClassifier | None:
+) -> ModelScorer | None:
     """Load ``model_dir``, else the bundled default if it exists and fits the codebook."""
     if not use_model:
         return None
@@ -30,7 +30,7 @@ def resolve_model(
             # A custom codebook with the bundled model: fall back to rules rather than refuse.
             return None
         return model
-    if not (model_dir / MODEL_FILE).exists():
+    if not (model_dir / MODEL_FILE).exists() and not (model_dir / OLD_MODEL_FILE).exists():
         raise ModelError(f"{model_dir}: no {MODEL_FILE} in this folder; train one with 'train'")
     model = load_model(model_dir)
     model.check_codebook(codebook)

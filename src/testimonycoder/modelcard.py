@@ -10,7 +10,7 @@ from typing import Any
 
 from testimonycoder.training import TrainingRecord
 
-_PACKAGES = ("testimonycoder", "spacy", "spacy-lookups-data", "scikit-learn", "numpy", "skops")
+_PACKAGES = ("testimonycoder", "spacy", "spacy-lookups-data", "scikit-learn", "numpy", "scipy")
 
 
 def data_hash(records: list[TrainingRecord]) -> str:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
     from testimonycoder.model import TestimonyClassifier
+    from testimonycoder.scorer import ModelScorer
 
 Batch = list[tuple[str, str]]  # (id, text) pairs
 T = TypeVar("T")
@@ -99,7 +100,7 @@ def code_documents_multiprocess(
     documents: Iterable[Document],
     *,
     nlp: Language,
-    model: TestimonyClassifier | None,
+    model: ModelScorer | TestimonyClassifier | None,
     batch_size: int,
     n_process: int,
 ) -> Iterator[Coding]:
@@ -130,7 +131,7 @@ _PIPELINES: dict[tuple[str | None, str | None], tuple[Any, Any]] = {}
 
 def worker_pipeline(
     codebook_path: str | None, model_dir: str | None
-) -> tuple[Language, TestimonyClassifier | None]:
+) -> tuple[Language, ModelScorer | TestimonyClassifier | None]:
     """The cached ``(nlp, model)`` of this process for a codebook path and model folder."""
     key = (codebook_path, model_dir)
     if key not in _PIPELINES:
@@ -146,7 +147,7 @@ def worker_pipeline(
 
 
 def code_batch(
-    batch: Batch, codebook_path: str | None, model: str | TestimonyClassifier | None
+    batch: Batch, codebook_path: str | None, model: str | ModelScorer | TestimonyClassifier | None
 ) -> list[Coding]:
     """Code one batch in this process; ``model`` is a model folder, a model object or None."""
     from testimonycoder.coding import code_docs

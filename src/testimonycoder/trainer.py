@@ -70,7 +70,7 @@ def train_to_dir(
     warn: Callable[[str], None] = _noop,
     progress: Callable[[str], None] = _noop,
 ) -> TrainingResult:
-    """Train on ``data`` and write model.skops, manifest.json, metrics.json and model-card.md.
+    """Train on ``data`` and write model.npz, manifest.json, metrics.json and model-card.md.
 
     With ``group_by`` (a field of the records, e.g. ``source``), cross-validation keeps each
     group's documents in one fold (see :func:`testimonycoder.training.train`).

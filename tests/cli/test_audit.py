@@ -244,4 +244,4 @@ def test_double_coded_subset_flow(tmp_path: Path) -> None:
         pytest.skip("the train command is not registered in this tree")
     trained = runner.invoke(app, ["train", str(gold), "--out", str(tmp_path / "model")])
     assert trained.exit_code == 0, trained.output
-    assert (tmp_path / "model" / "model.skops").exists()
+    assert (tmp_path / "model" / "model.npz").exists()

@@ -98,5 +98,6 @@ def train(
     if "test" in result.metrics:
         console.print(metrics_table("test split, rules + model", result.metrics["test"]))
     console.print(
-        f"model written to {out}/ (model.skops, metrics.json, model-card.md)", highlight=False
+        f"model written to {out}/ (model.npz, manifest.json, metrics.json, model-card.md)",
+        highlight=False,
     )
