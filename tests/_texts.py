@@ -16,6 +16,17 @@ TEXTS = [
     "They threatened to sell her to a brothel.",
 ]
 
+# Edge cases for the feature and hashing tests: empty and blank texts, mixed whitespace,
+# non-ASCII case folding, repeated words.
+EDGE_TEXTS = [
+    "",
+    "   ",
+    "Ms. Kim from Hoeryong City\nThe broker sold me for ¥7,000 (…) I was taken to Yanji.",
+    "a\u00a0b  c\t\td\n\ne",
+    "Ünïcode ÉCOLE straße İstanbul",
+    "the the the the",
+]
+
 
 def documents(n: int = 40) -> list[Document]:
     """``n`` documents cycling through :data:`TEXTS`, each made unique by a numbered header."""

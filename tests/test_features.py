@@ -9,15 +9,9 @@ from hypothesis import strategies as st
 
 from testimonycoder.features import FeatureConfig, Featurizer
 from testimonycoder.sentences import sentence_bounds
+from tests._texts import EDGE_TEXTS
 
-TEXTS = [
-    "",
-    "   ",
-    "Ms. Kim from Hoeryong City\nThe broker sold me for ¥7,000 (…) I was taken to Yanji.",
-    "a\u00a0b  c\t\td\n\ne",
-    "Ünïcode ÉCOLE straße İstanbul",
-    "the the the the",
-]
+TEXTS = EDGE_TEXTS
 
 
 def _reference(featurizer: Featurizer, texts: list[str]) -> np.ndarray:
@@ -98,16 +92,20 @@ def _same_csr(a, b) -> bool:  # type: ignore[no-untyped-def]
     )
 
 
-def test_word_counts_equal_hashing_the_joined_lemmas(nlp) -> None:  # type: ignore[no-untyped-def]
-    texts = [*TEXTS, "They sold her. She was sold again!\nThe broker sold me twice."]
-    docs = [nlp(t) for t in texts]
-    featurizer = Featurizer(FeatureConfig(word_features=2**10))
+def _assert_word_counts_match(nlp, docs, n_features: int) -> None:  # type: ignore[no-untyped-def]
+    """The lemma-hash word block equals HashingVectorizer on the joined lemma strings."""
+    featurizer = Featurizer(FeatureConfig(word_features=n_features))
     lemmas: list[np.ndarray] = []
     featurizer._strings = nlp.vocab.strings
     for doc in docs:
         featurizer._sentences(doc, lemmas, [], [])
     expected = featurizer._words.transform([s for doc in docs for s in _joined_lemmas(doc)])
     assert _same_csr(featurizer._word_counts(lemmas), expected)
+
+
+def test_word_counts_equal_hashing_the_joined_lemmas(nlp) -> None:  # type: ignore[no-untyped-def]
+    texts = [*TEXTS, "They sold her. She was sold again!\nThe broker sold me twice."]
+    _assert_word_counts_match(nlp, [nlp(t) for t in texts], 2**10)
 
 
 def test_word_counts_with_a_lemma_holding_whitespace(nlp) -> None:  # type: ignore[no-untyped-def]
@@ -115,22 +113,10 @@ def test_word_counts_with_a_lemma_holding_whitespace(nlp) -> None:  # type: igno
     doc = nlp("I was sold twice in Yanji")
     doc[3].lemma_ = "two times"
     doc[1].lemma_ = ""
-    featurizer = Featurizer(FeatureConfig(word_features=2**10))
-    lemmas: list[np.ndarray] = []
-    featurizer._strings = nlp.vocab.strings
-    featurizer._sentences(doc, lemmas, [], [])
-    expected = featurizer._words.transform(_joined_lemmas(doc))
-    assert _same_csr(featurizer._word_counts(lemmas), expected)
+    _assert_word_counts_match(nlp, [doc], 2**10)
 
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.text(max_size=60), min_size=1, max_size=4))
 def test_word_counts_on_any_text(nlp, texts: list[str]) -> None:  # type: ignore[no-untyped-def]
-    docs = [nlp(t) for t in texts]
-    featurizer = Featurizer(FeatureConfig(word_features=2**8))
-    lemmas: list[np.ndarray] = []
-    featurizer._strings = nlp.vocab.strings
-    for doc in docs:
-        featurizer._sentences(doc, lemmas, [], [])
-    expected = featurizer._words.transform([s for doc in docs for s in _joined_lemmas(doc)])
-    assert _same_csr(featurizer._word_counts(lemmas), expected)
+    _assert_word_counts_match(nlp, [nlp(t) for t in texts], 2**8)

@@ -12,16 +12,9 @@ from sklearn.preprocessing import normalize
 from sklearn.utils.murmurhash import murmurhash3_32
 
 from testimonycoder.hashing import NgramHasher, feature_column, normalize_rows
+from tests._texts import EDGE_TEXTS
 
-TEXTS = [
-    "",
-    "   ",
-    "Ms. Kim from Hoeryong City\nThe broker sold me for ¥7,000 (…) I was taken to Yanji.",
-    "a\u00a0b  c\t\td\n\ne",
-    "Ünïcode ÉCOLE straße İstanbul",
-    "the the the the",
-    "sale|asserted sale|asserted|self buy_me|asserted",
-]
+TEXTS = [*EDGE_TEXTS, "sale|asserted sale|asserted|self buy_me|asserted"]
 
 
 def _sklearn(analyzer: str, ngram_range: tuple[int, int], n: int) -> HashingVectorizer:

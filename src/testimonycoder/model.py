@@ -34,10 +34,15 @@ from sklearn.utils.validation import check_is_fitted
 from spacy.tokens import Doc
 
 from testimonycoder.codebook import Codebook
-from testimonycoder.errors import ModelError
 from testimonycoder.features import DocBatch, FeatureConfig, Featurizer
 from testimonycoder.hybrid import DocScores
-from testimonycoder.scorer import PARAMS, ModelScorer, calibrate, raw_scores
+from testimonycoder.scorer import (
+    PARAMS,
+    ModelScorer,
+    calibrate,
+    check_codebook_hash,
+    raw_scores,
+)
 
 Span = tuple[int, int, str]  # (start_char, end_char, code) of an asserted gold span
 
@@ -257,12 +262,7 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
 
     def check_codebook(self, codebook: Codebook) -> None:
         """Refuse to code with a codebook other than the one the model was trained under."""
-        if self.codebook_hash and self.codebook_hash != codebook.hash:
-            raise ModelError(
-                f"the model was trained with codebook {self.codebook_hash}, but the codebook in "
-                f"use is {codebook.hash}; retrain the model with 'testimonycoder train' or use "
-                "the codebook it was trained with"
-            )
+        check_codebook_hash(self.codebook_hash, codebook)
 
     def n_features_expected(self) -> int:
         return self._featurizer().n_features

@@ -96,6 +96,17 @@ def feature_config(params: dict[str, Any]) -> FeatureConfig:
     )
 
 
+def check_codebook_hash(trained_with: str, codebook: Codebook) -> None:
+    """Refuse to code with a codebook other than the one a model was trained under
+    (``trained_with`` is its hash; empty for a model that does not record one)."""
+    if trained_with and trained_with != codebook.hash:
+        raise ModelError(
+            f"the model was trained with codebook {trained_with}, but the codebook in "
+            f"use is {codebook.hash}; retrain the model with 'testimonycoder train' or use "
+            "the codebook it was trained with"
+        )
+
+
 @dataclass
 class ModelScorer:
     """A fitted model's arrays and the scoring that uses them.
@@ -140,12 +151,7 @@ class ModelScorer:
 
     def check_codebook(self, codebook: Codebook) -> None:
         """Refuse to code with a codebook other than the one the model was trained under."""
-        if self.codebook_hash and self.codebook_hash != codebook.hash:
-            raise ModelError(
-                f"the model was trained with codebook {self.codebook_hash}, but the codebook in "
-                f"use is {codebook.hash}; retrain the model with 'testimonycoder train' or use "
-                "the codebook it was trained with"
-            )
+        check_codebook_hash(self.codebook_hash, codebook)
 
     def raw_scores(self, batch: DocBatch) -> tuple[np.ndarray, list[np.ndarray]]:
         a = self.arrays
