@@ -1,8 +1,10 @@
 """Codebook rules -> raw evidence hits on a Doc.
 
-Token patterns go into one spaCy ``Matcher`` and phrase lists into a ``PhraseMatcher`` per
-attribute. Of overlapping hits of the same code, the first (and at one start, the longest) is
-kept; hits of different codes may overlap ("sold as a wife" is evidence of both ``sale`` and
+Each token pattern gets its own spaCy ``Matcher``, run only on the ranges of a Doc where it can
+match (:mod:`testimonycoder.rule_filter`). Phrase lists go
+into a ``PhraseMatcher`` per attribute. Of overlapping hits of the same code, the first is kept;
+at one start the longest, and of equally long hits the rule listed first in the codebook. Hits of
+different codes may overlap ("sold as a wife" is evidence of both ``sale`` and
 ``forced_marriage``).
 """
 
@@ -19,6 +21,7 @@ from spacy.vocab import Vocab
 
 from testimonycoder.codebook import Codebook, Rule
 from testimonycoder.context import variants
+from testimonycoder.rule_filter import MatchFilter
 
 
 class _InFlag:
@@ -117,9 +120,6 @@ class RuleSet:
         kind: str = "rules",
         lemmas: Mapping[str, str] | None = None,
     ) -> None:
-        # Patterns were validated when the codebook was loaded; flagged patterns use integer
-        # flag keys, which spaCy's pattern schema does not describe.
-        self._matcher = Matcher(vocab, validate=False)
         self._phrases: dict[str, PhraseMatcher] = {}
         self.rules: dict[str, tuple[str, Rule]] = {}
         patterns: dict[str, list[dict[str, Any]]] = {}
@@ -134,12 +134,28 @@ class RuleSet:
                     )
                     docs = [make_doc(v) for term in rule.terms or [] for v in variants(term)]
                     matcher.add(rule.id, docs)
+        # Of equally long hits at one start, the rule listed first wins.
+        self._order = {rule_id: i for i, rule_id in enumerate(self.rules)}
+        self._filter = MatchFilter(patterns, vocab, make_doc, lemmas)
+        self._matchers: dict[str, Matcher] = {}
         for rule_id, pattern in _flag_patterns(vocab, patterns, lemmas).items():
-            self._matcher.add(rule_id, [pattern])
+            # Patterns were validated when the codebook was loaded; flagged patterns use
+            # integer flag keys, which spaCy's pattern schema does not describe.
+            self._matchers[rule_id] = Matcher(vocab, validate=False)
+            self._matchers[rule_id].add(rule_id, [pattern])
+
+    def pattern_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """``(match id, start, end)`` of every token-pattern match in ``doc``, unmerged."""
+        raw: list[tuple[int, int, int]] = []
+        for rule_id, start, end in self._filter.ranges(doc):
+            # A Matcher run on a Span gives positions within the Span.
+            found = self._matchers[rule_id](doc[start:end])
+            raw.extend((m, start + s, start + e) for m, s, e in found)
+        return raw
 
     def __call__(self, doc: Doc) -> list[Hit]:
         """All hits in ``doc``, merged per code, sorted by position."""
-        raw: list[tuple[int, int, int]] = list(self._matcher(doc)) if len(self._matcher) else []
+        raw = self.pattern_matches(doc)
         for matcher in self._phrases.values():
             raw.extend(matcher(doc))
         by_code: dict[str, list[Hit]] = {}
@@ -149,7 +165,7 @@ class RuleSet:
             by_code.setdefault(code, []).append(Hit(code, rule_id, start, end))
         merged: list[Hit] = []
         for hits in by_code.values():
-            hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+            hits.sort(key=lambda h: (h.start, -(h.end - h.start), self._order[h.rule]))
             last_end = -1
             for hit in hits:
                 if hit.start >= last_end:

@@ -1,0 +1,195 @@
+"""Where in a Doc each token pattern can match, found before running spaCy's ``Matcher``.
+
+spaCy's ``Matcher`` starts every pattern at every token and builds a Python ``Token`` for each
+set test, which made it the largest cost of coding (issue 8). Most stretches of a testimony hold
+the words of few patterns, so :class:`MatchFilter` narrows the search without changing the
+matches:
+
+* A pattern can only match where every token it requires (one without a ``?`` or ``*``
+  operator) finds a word passing that token's ``LOWER``/``LEMMA`` test. Words are tested once
+  per distinct word, and the results combined per stretch of text with numpy.
+* The stretches are the runs of tokens between sentence-ending punctuation (``.``, ``?``, ``!``,
+  ``…``, ``...``, ``;``) for every pattern none of whose tokens can match such a punctuation
+  token, and the whole Doc for the others. Line breaks do not end a stretch: PDF text breaks
+  lines inside sentences.
+* A pattern then runs from the first word that can start it to the last word that can end it.
+
+:class:`~testimonycoder.rules.RuleSet` runs one small ``Matcher`` per pattern on these ranges;
+the matches are the ones a single ``Matcher`` over the whole Doc finds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from spacy.attrs import LOWER
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
+
+# A word test: ("LOWER" | "LEMMA", the accepted lower-cased forms or lemmas).
+_Test = tuple[str, frozenset[str]]
+
+# Tokens that end a stretch, for the patterns that cannot match them.
+TERMINATORS = (".", "?", "!", "…", "...", ";")
+
+# Pattern keys that depend on the word alone, so a token's test can be tried on a bare word.
+_WORD_KEYS = frozenset({"ORTH", "TEXT", "LOWER", "NORM", "LENGTH", "LEMMA"})
+_WORD_FLAG_PREFIXES = ("IS_", "LIKE_")
+
+# Distinct words whose test results are kept between Docs; the cache is cleared when full.
+_CACHE_SIZE = 50_000
+
+
+def _word_tests(token: Mapping[str, Any], lemmas: Mapping[str, str] | None) -> list[_Test]:
+    """The LOWER/LEMMA tests a word must pass to be this pattern token."""
+    tests: list[_Test] = []
+    for key, value in token.items():
+        attr = str(key).upper()
+        if attr not in ("LOWER", "LEMMA") or (attr == "LEMMA" and lemmas is None):
+            continue
+        if isinstance(value, str):
+            values = {value}
+        elif isinstance(value, dict) and set(value) == {"IN"}:
+            values = {str(v) for v in value["IN"]}
+        else:
+            continue
+        if attr == "LOWER" and any(v != v.lower() for v in values):
+            continue  # such a value never matches; spaCy's Matcher handles it as written
+        tests.append((attr, frozenset(values)))
+    return tests
+
+
+def _can_match_terminator(
+    pattern: Sequence[Mapping[str, Any]],
+    vocab: Vocab,
+    make_doc: Callable[[str], Doc],
+    lemmas: Mapping[str, str] | None,
+) -> bool:
+    """Whether any token of ``pattern`` can match a sentence-ending punctuation token.
+
+    Tried with spaCy's own Matcher on the punctuation words. A token test that depends on more
+    than the word (part of speech, ``_`` attributes, ...) or the ``!`` operator counts as able.
+    """
+    words = make_doc(" ".join(TERMINATORS))
+    for word in words:
+        word.lemma_ = lemmas.get(word.lower_, word.lower_) if lemmas is not None else word.lower_
+    for token in pattern:
+        if token.get("OP") == "!":
+            return True
+        spec = {k: v for k, v in token.items() if k != "OP"}
+        for key in spec:
+            attr = str(key).upper()
+            if attr not in _WORD_KEYS and not attr.startswith(_WORD_FLAG_PREFIXES):
+                return True
+            if attr == "LEMMA" and lemmas is None:
+                return True
+        matcher = Matcher(vocab)
+        matcher.add("token", [[spec]])
+        if matcher(words):
+            return True
+    return False
+
+
+class MatchFilter:
+    """The token ranges of a Doc worth running each pattern on."""
+
+    def __init__(
+        self,
+        patterns: Mapping[str, Sequence[Mapping[str, Any]]],
+        vocab: Vocab,
+        make_doc: Callable[[str], Doc],
+        lemmas: Mapping[str, str] | None,
+    ) -> None:
+        self.pattern_ids = list(patterns)
+        self._lemmas = lemmas
+        self._terminators = np.array([vocab.strings.add(t) for t in TERMINATORS], dtype=np.uint64)
+        tests: dict[_Test, int] = {}
+        required: list[set[int]] = []
+        # The test of a pattern's first (last) token, if that token is required: a match starts
+        # (ends) at a word that passes it. -1 when the token is optional or has no word test.
+        self._first: list[int] = []
+        self._last: list[int] = []
+        for pattern in patterns.values():
+            needs: set[int] = set()
+            ends: list[int] = []
+            for i, token in enumerate(pattern):
+                own = [
+                    tests.setdefault(test, len(tests))
+                    for test in _word_tests(token, lemmas)
+                    if token.get("OP") in (None, "+")
+                ]
+                needs.update(own)
+                if i in (0, len(pattern) - 1):
+                    ends.append(own[0] if own else -1)
+            required.append(needs)
+            self._first.append(ends[0])
+            self._last.append(ends[-1])
+        self._tests = list(tests)
+        # requires[t, p]: pattern p needs a word passing test t in the stretch.
+        self._requires = np.zeros((len(tests), len(patterns)), dtype=np.int32)
+        for p, needs in enumerate(required):
+            self._requires[list(needs), p] = 1
+        self._needed = self._requires.sum(axis=0)
+        self._whole_doc = np.array(
+            [_can_match_terminator(pt, vocab, make_doc, lemmas) for pt in patterns.values()],
+            dtype=bool,
+        )
+        # Test results per distinct lower-cased word: row self._rows[word] of self._table.
+        self._rows: dict[int, int] = {}
+        self._table = np.zeros((1024, len(tests)), dtype=bool)
+
+    def ranges(self, doc: Doc) -> list[tuple[str, int, int]]:
+        """``(pattern id, start, end)``: the token ranges of ``doc`` each pattern can match in.
+
+        The ranges come in text order of their stretch, and within a stretch in pattern order.
+        """
+        if not len(doc) or not self.pattern_ids:
+            return []
+        lowers = doc.to_array(LOWER)
+        words, index = np.unique(lowers, return_inverse=True)
+        if len(self._rows) + len(words) > _CACHE_SIZE:
+            self._rows.clear()
+        rows = np.fromiter((self._row(doc, int(w)) for w in words), dtype=np.intp, count=len(words))
+        passes = self._table[rows[index.reshape(-1)]]
+        stretches = _stretches(np.isin(lowers, self._terminators))
+        found = (
+            np.logical_or.reduceat(passes, [s for s, _ in stretches], axis=0)
+            if stretches
+            else passes[:0]
+        )
+        in_doc = passes.any(axis=0, keepdims=True)
+        ok = (found.astype(np.int32) @ self._requires == self._needed) & ~self._whole_doc
+        ok_doc = (in_doc.astype(np.int32) @ self._requires == self._needed) & self._whole_doc
+        out: list[tuple[str, int, int]] = []
+        for bounds, hits in (([(0, len(doc))], ok_doc), (stretches, ok)):
+            for stretch, p in zip(*np.nonzero(hits), strict=True):
+                lo, hi = bounds[stretch]
+                if self._first[p] >= 0:
+                    lo += int(np.argmax(passes[lo:hi, self._first[p]]))
+                if self._last[p] >= 0:
+                    hi -= int(np.argmax(passes[lo:hi, self._last[p]][::-1]))
+                out.append((self.pattern_ids[p], lo, hi))
+        return out
+
+    def _row(self, doc: Doc, lower: int) -> int:
+        row = self._rows.get(lower)
+        if row is None:
+            row = len(self._rows)
+            if row == len(self._table):
+                self._table = np.concatenate([self._table, np.zeros_like(self._table)])
+            low = doc.vocab.strings[lower]
+            lemma = self._lemmas.get(low, low) if self._lemmas is not None else low
+            self._table[row] = [
+                (low if attr == "LOWER" else lemma) in values for attr, values in self._tests
+            ]
+            self._rows[lower] = row
+        return row
+
+
+def _stretches(barrier: np.ndarray) -> list[tuple[int, int]]:
+    """The maximal runs of tokens that are not barriers, as ``(start, end)``."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([1], barrier.astype(np.int8), [1]))))
+    return list(zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True))
