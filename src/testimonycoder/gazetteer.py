@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from testimonycoder.codebook import SAFE_LOADER
 from testimonycoder.errors import CodebookError
 
 
@@ -100,7 +101,7 @@ def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
 
     source = Path(path) if path is not None else config_path("gazetteer.yaml")
     try:
-        data = yaml.safe_load(source.read_text(encoding="utf-8-sig"))
+        data = yaml.load(source.read_text(encoding="utf-8-sig"), Loader=SAFE_LOADER)
     except FileNotFoundError:
         raise CodebookError(f"{source}: gazetteer file not found") from None
     except (OSError, UnicodeDecodeError) as exc:

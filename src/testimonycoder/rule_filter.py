@@ -105,13 +105,12 @@ class MatchFilter:
     ) -> None:
         self.pattern_ids = list(patterns)
         self._lemmas = lemmas
-        self._terminators = np.array([vocab.strings.add(t) for t in TERMINATORS], dtype=np.uint64)
         tests: dict[_Test, int] = {}
         required: list[set[int]] = []
         # The test of a pattern's first (last) token, if that token is required: a match starts
         # (ends) at a word that passes it. -1 when the token is optional or has no word test.
-        self._first: list[int] = []
-        self._last: list[int] = []
+        first: list[int] = []
+        last: list[int] = []
         for pattern in patterns.values():
             needs: set[int] = set()
             ends: list[int] = []
@@ -125,11 +124,13 @@ class MatchFilter:
                 if i in (0, len(pattern) - 1):
                     ends.append(own[0] if own else -1)
             required.append(needs)
-            self._first.append(ends[0])
-            self._last.append(ends[-1])
+            first.append(ends[0])
+            last.append(ends[-1])
         self._tests = list(tests)
+        self._first = np.array(first, dtype=np.intp)
+        self._last = np.array(last, dtype=np.intp)
         # requires[t, p]: pattern p needs a word passing test t in the stretch.
-        self._requires = np.zeros((len(tests), len(patterns)), dtype=np.int32)
+        self._requires = np.zeros((len(tests), len(patterns)), dtype=np.float32)
         for p, needs in enumerate(required):
             self._requires[list(needs), p] = 1
         self._needed = self._requires.sum(axis=0)
@@ -139,40 +140,61 @@ class MatchFilter:
         )
         # Test results per distinct lower-cased word: row self._rows[word] of self._table.
         self._rows: dict[int, int] = {}
-        self._table = np.zeros((1024, len(tests)), dtype=bool)
+        # The last column says whether the word ends a stretch.
+        self._table = np.zeros((1024, len(tests) + 1), dtype=bool)
 
     def ranges(self, doc: Doc) -> list[tuple[str, int, int]]:
         """``(pattern id, start, end)``: the token ranges of ``doc`` each pattern can match in.
 
-        The ranges come in text order of their stretch, and within a stretch in pattern order.
+        Ranges on the whole Doc come first, then the others in text order of their stretch;
+        within a stretch, in pattern order.
         """
-        if not len(doc) or not self.pattern_ids:
+        n = len(doc)
+        if not n or not self.pattern_ids:
             return []
-        lowers = doc.to_array(LOWER)
-        words, index = np.unique(lowers, return_inverse=True)
+        words, index = np.unique(doc.to_array(LOWER), return_inverse=True)
         if len(self._rows) + len(words) > _CACHE_SIZE:
             self._rows.clear()
         rows = np.fromiter((self._row(doc, int(w)) for w in words), dtype=np.intp, count=len(words))
-        passes = self._table[rows[index.reshape(-1)]]
-        stretches = _stretches(np.isin(lowers, self._terminators))
-        found = (
-            np.logical_or.reduceat(passes, [s for s, _ in stretches], axis=0)
-            if stretches
-            else passes[:0]
-        )
-        in_doc = passes.any(axis=0, keepdims=True)
-        ok = (found.astype(np.int32) @ self._requires == self._needed) & ~self._whole_doc
-        ok_doc = (in_doc.astype(np.int32) @ self._requires == self._needed) & self._whole_doc
-        out: list[tuple[str, int, int]] = []
-        for bounds, hits in (([(0, len(doc))], ok_doc), (stretches, ok)):
-            for stretch, p in zip(*np.nonzero(hits), strict=True):
-                lo, hi = bounds[stretch]
-                if self._first[p] >= 0:
-                    lo += int(np.argmax(passes[lo:hi, self._first[p]]))
-                if self._last[p] >= 0:
-                    hi -= int(np.argmax(passes[lo:hi, self._last[p]][::-1]))
-                out.append((self.pattern_ids[p], lo, hi))
-        return out
+        table = self._table[rows[index.reshape(-1)]]
+        passes, barrier = table[:, :-1], table[:, -1]
+        # Stretches: the runs of tokens between barriers, as arrays of starts and ends.
+        edges = np.flatnonzero(np.diff(np.concatenate(([True], barrier, [True])).astype(np.int8)))
+        starts, ends = edges[0::2], edges[1::2]
+        found = np.logical_or.reduceat(passes, starts, axis=0) if len(starts) else passes[:0]
+        # float32: a BLAS product (integer matrix products in numpy are slow loops), exact here.
+        ok = (found.astype(np.float32) @ self._requires == self._needed) & ~self._whole_doc
+        in_doc = passes.any(axis=0, keepdims=True).astype(np.float32)
+        ok_doc = (in_doc @ self._requires == self._needed) & self._whole_doc
+        doc_pairs, stretch_pairs = np.nonzero(ok_doc), np.nonzero(ok)
+        pattern = np.concatenate([doc_pairs[1], stretch_pairs[1]])
+        if not len(pattern):
+            return []
+        lo = np.concatenate([np.zeros(len(doc_pairs[0]), np.intp), starts[stretch_pairs[0]]])
+        hi = np.concatenate([np.full(len(doc_pairs[0]), n, np.intp), ends[stretch_pairs[0]]])
+        # The first word at or after lo that can start the pattern, and the last word before
+        # hi that can end it (for patterns whose first or last token is required).
+        position = np.arange(n)
+        first, last = self._first[pattern], self._last[pattern]
+        has_first, has_last = first >= 0, last >= 0
+        if has_first.any():
+            columns = np.unique(first[has_first])
+            after = np.where(passes[:, columns], position[:, None], n)
+            after = np.minimum.accumulate(after[::-1], axis=0)[::-1]
+            col = np.searchsorted(columns, first[has_first])
+            lo[has_first] = after[lo[has_first], col]
+        if has_last.any():
+            columns = np.unique(last[has_last])
+            before = np.where(passes[:, columns], position[:, None], -1)
+            before = np.maximum.accumulate(before, axis=0)
+            col = np.searchsorted(columns, last[has_last])
+            hi[has_last] = before[hi[has_last] - 1, col] + 1
+        ids = self.pattern_ids
+        return [
+            (ids[p], s, e)
+            for p, s, e in zip(pattern.tolist(), lo.tolist(), hi.tolist(), strict=True)
+            if s < e
+        ]
 
     def _row(self, doc: Doc, lower: int) -> int:
         row = self._rows.get(lower)
@@ -183,13 +205,8 @@ class MatchFilter:
             low = doc.vocab.strings[lower]
             lemma = self._lemmas.get(low, low) if self._lemmas is not None else low
             self._table[row] = [
-                (low if attr == "LOWER" else lemma) in values for attr, values in self._tests
+                *((low if attr == "LOWER" else lemma) in values for attr, values in self._tests),
+                low in TERMINATORS,
             ]
             self._rows[lower] = row
         return row
-
-
-def _stretches(barrier: np.ndarray) -> list[tuple[int, int]]:
-    """The maximal runs of tokens that are not barriers, as ``(start, end)``."""
-    edges = np.flatnonzero(np.diff(np.concatenate(([1], barrier.astype(np.int8), [1]))))
-    return list(zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True))
