@@ -155,7 +155,13 @@ class MatchFilter:
         words, index = np.unique(doc.to_array(LOWER), return_inverse=True)
         if len(self._rows) + len(words) > _CACHE_SIZE:
             self._rows.clear()
-        rows = np.fromiter((self._row(doc, int(w)) for w in words), dtype=np.intp, count=len(words))
+        keys = words.tolist()
+        cached = list(map(self._rows.get, keys))
+        if None in cached:
+            cached = [
+                self._row(doc, k) if r is None else r for r, k in zip(cached, keys, strict=True)
+            ]
+        rows = np.array(cached, dtype=np.intp)
         table = self._table[rows[index.reshape(-1)]]
         passes, barrier = table[:, :-1], table[:, -1]
         # Stretches: the runs of tokens between barriers, as arrays of starts and ends.
