@@ -28,3 +28,21 @@ def test_a_sentence_starts_after_every_line_break(text: str) -> None:
         before = doc[token.i - 1]
         if "\n" in before.text + before.whitespace_:
             assert token.is_sent_start, (before.text, token.text)
+
+
+@pytest.mark.parametrize(
+    ("text", "coded"),
+    [
+        ("We sold fish at the market.", False),
+        ("The house was sold to pay the smuggler.", False),
+        # The veto word belongs to another event of a long run-on sentence (veto_window).
+        (
+            "I was sold to a man near Jilin, that part is the usual story, many women have it,"
+            " but after two years he lost his job and in the day I still worked for his"
+            " parents in the house.",
+            True,
+        ),
+    ],
+)
+def test_a_veto_counts_near_the_hit(text: str, coded: bool) -> None:
+    assert ("sale" in build_nlp()(text)._.codes) is coded

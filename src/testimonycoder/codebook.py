@@ -102,7 +102,9 @@ class Rule(_Strict):
 
     ``exempt`` lists context statuses that do not apply to this rule (a threat of arrest *is*
     coercion, so coercion's threat rule is exempt from ``threatened``). ``veto`` lists lower-cased
-    words or phrases that, inside the same clause window, cancel a hit (``sold fish``).
+    words or phrases that cancel a hit in its sentence (``sold fish``); with ``veto_window``,
+    only within that many tokens of the hit, for vetoes that name the thing sold rather than the
+    setting (in a long run-on sentence, "the house" may belong to another event).
     """
 
     id: str
@@ -111,6 +113,7 @@ class Rule(_Strict):
     attr: MatchAttr = "LOWER"
     exempt: list[Status] = Field(default_factory=list)
     veto: list[str] = Field(default_factory=list)
+    veto_window: int | None = Field(default=None, ge=0)
 
     @field_validator("pattern")
     @classmethod

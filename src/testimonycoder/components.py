@@ -25,7 +25,7 @@ from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from testimonycoder.codebook import Codebook, load_codebook
+from testimonycoder.codebook import Codebook, Rule, load_codebook
 from testimonycoder.context import ContextDetector, is_first_person
 from testimonycoder.doc_text import doc_text
 from testimonycoder.rules import Hit, RuleSet
@@ -133,7 +133,6 @@ class CodebookComponent:
         first_person = is_first_person(doc)
         sent_starts = [s for s, _ in sentence_bounds(doc)] if hits else []
         cues = self._context.cues(doc) if hits else []
-        sentence_words: dict[int, str] = {}  # for _vetoed, per sentence start
         # Triggers grouped by sentence: status() only looks inside the hit's sentence, and
         # scanning every trigger of the document for every hit is quadratic on long transcripts.
         by_sentence: dict[int, list[Any]] = {}
@@ -147,7 +146,7 @@ class CodebookComponent:
             s_idx = _sentence_index(sent_starts, hit.start)
             s_start = sent_starts[s_idx]
             s_end = sent_starts[s_idx + 1] if s_idx + 1 < len(sent_starts) else len(doc)
-            if rule.veto and _vetoed(doc, s_start, s_end, rule.veto, sentence_words):
+            if rule.veto and _vetoed(doc, hit, s_start, s_end, rule):
                 continue
             status, _ = self._context.status(
                 doc,
@@ -253,16 +252,12 @@ def _sentence_index(sent_starts: list[int], token_i: int) -> int:
     return max(0, bisect.bisect_right(sent_starts, token_i) - 1)
 
 
-def _vetoed(
-    doc: Doc, s_start: int, s_end: int, veto: list[str], sentence_words: dict[int, str]
-) -> bool:
-    """True when a veto word or phrase occurs in the hit's sentence (e.g. "sold fish").
-
-    ``sentence_words`` keeps the lower-cased words of each sentence already looked at, since
-    several hits often share a sentence.
-    """
-    text = sentence_words.get(s_start)
-    if text is None:
-        text = " " + " ".join(t.lower_ for t in doc[s_start:s_end]) + " "
-        sentence_words[s_start] = text
-    return any(f" {v} " in text for v in veto)
+def _vetoed(doc: Doc, hit: Hit, s_start: int, s_end: int, rule: Rule) -> bool:
+    """True when one of the rule's veto words or phrases occurs in the hit's sentence, or
+    within ``rule.veto_window`` tokens of the hit ("sold fish")."""
+    lo, hi = s_start, s_end
+    if rule.veto_window is not None:
+        lo = max(s_start, hit.start - rule.veto_window)
+        hi = min(s_end, hit.end + rule.veto_window)
+    text = " " + " ".join(t.lower_ for t in doc[lo:hi]) + " "
+    return any(f" {v} " in text for v in rule.veto)
