@@ -12,6 +12,7 @@ from spacy.matcher import Matcher
 
 from testimonycoder.codebook import load_codebook
 from testimonycoder.pipeline import CODEBOOK_PIPE, build_nlp
+from testimonycoder.rule_filter import _max_length
 from testimonycoder.rules import RuleSet
 
 
@@ -131,3 +132,18 @@ def test_a_pattern_that_can_take_a_full_stop_still_does(pipeline: Language) -> N
         for m, s, e in _rules(pipeline).pattern_matches(doc)
     }
     assert ("sale.paid_amount", "paid 20,000.") in found
+
+
+@pytest.mark.parametrize(
+    ("pattern", "length"),
+    [
+        ([{"LOWER": "sold"}, {"OP": "?"}, {"LOWER": "to"}], 3),
+        ([{"LOWER": "sold"}, {"OP": "*"}, {"LOWER": "to"}], -1),
+        ([{"LOWER": "sold"}, {"LOWER": "again", "OP": "+"}], -1),
+        ([{"LOWER": "sold"}, {"LIKE_NUM": True, "OP": "{1,3}"}], 4),
+        ([{"LOWER": "sold"}, {"LIKE_NUM": True, "OP": "{2}"}], 3),
+        ([{"LOWER": "sold"}, {"LIKE_NUM": True, "OP": "{2,}"}], -1),
+    ],
+)
+def test_the_longest_match_of_a_pattern(pattern: list[dict[str, Any]], length: int) -> None:
+    assert _max_length(pattern) == length

@@ -39,6 +39,10 @@ TERMINATORS = (".", "?", "!", "…", "...", ";")
 _WORD_KEYS = frozenset({"ORTH", "TEXT", "LOWER", "NORM", "LENGTH", "LEMMA"})
 _WORD_FLAG_PREFIXES = ("IS_", "LIKE_")
 
+# Possible starts of a bounded pattern closer than this share one Matcher call: a call costs
+# about as much as looking at this many tokens.
+_GAP = 8
+
 # Distinct words whose test results are kept between Docs; the cache is cleared when full.
 _CACHE_SIZE = 50_000
 
@@ -60,6 +64,23 @@ def _word_tests(token: Mapping[str, Any], lemmas: Mapping[str, str] | None) -> l
             continue  # such a value never matches; spaCy's Matcher handles it as written
         tests.append((attr, frozenset(values)))
     return tests
+
+
+def _max_length(pattern: Sequence[Mapping[str, Any]]) -> int:
+    """The most tokens a match of ``pattern`` can span, or -1 if it has no bound."""
+    total = 0
+    for token in pattern:
+        op = str(token.get("OP", "1"))
+        if op in ("*", "+"):
+            return -1
+        if op.startswith("{"):
+            bounds = op.strip("{}").split(",")
+            if not bounds[-1].strip():
+                return -1
+            total += int(bounds[-1])
+        else:
+            total += 1  # one token, "?" and "!" (at most one token each)
+    return total
 
 
 def _can_match_terminator(
@@ -127,6 +148,9 @@ class MatchFilter:
             first.append(ends[0])
             last.append(ends[-1])
         self._tests = list(tests)
+        # The longest match of each pattern, or -1 when a `*`, `+` or open quantifier makes it
+        # unbounded: such a pattern only needs the tokens up to that far from each start.
+        self._length = [_max_length(pattern) for pattern in patterns.values()]
         self._first = np.array(first, dtype=np.intp)
         self._last = np.array(last, dtype=np.intp)
         # requires[t, p]: pattern p needs a word passing test t in the stretch.
@@ -195,12 +219,26 @@ class MatchFilter:
             before = np.maximum.accumulate(before, axis=0)
             col = np.searchsorted(columns, last[has_last])
             hi[has_last] = before[hi[has_last] - 1, col] + 1
-        ids = self.pattern_ids
-        return [
-            (ids[p], s, e)
-            for p, s, e in zip(pattern.tolist(), lo.tolist(), hi.tolist(), strict=True)
-            if s < e
-        ]
+        ids, length, first_test = self.pattern_ids, self._length, self._first
+        out: list[tuple[str, int, int]] = []
+        for p, s, e in zip(pattern.tolist(), lo.tolist(), hi.tolist(), strict=True):
+            if s >= e:
+                continue
+            if length[p] < 0 or first_test[p] < 0 or e - s <= 2 * length[p] + _GAP:
+                out.append((ids[p], s, e))
+                continue
+            # A pattern of bounded length: only the tokens after each possible start.
+            window: list[int] = []
+            for c in (np.flatnonzero(passes[s:e, first_test[p]]) + s).tolist():
+                if window and c <= window[1] + _GAP:
+                    window[1] = min(e, c + length[p])
+                else:
+                    if window:
+                        out.append((ids[p], window[0], window[1]))
+                    window = [c, min(e, c + length[p])]
+            if window:
+                out.append((ids[p], window[0], window[1]))
+        return out
 
     def _row(self, doc: Doc, lower: int) -> int:
         row = self._rows.get(lower)
