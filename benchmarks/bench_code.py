@@ -8,10 +8,12 @@ What it measures, in this order, on synthetic corpora recombined from ``corpus/`
 ``benchmarks/synth.py``; every text is unique):
 
 1. words/s of a bare ``spacy.blank("en")`` tokenizer (``nlp.pipe``), in a fresh process, on the
-   smallest corpus: the first (cold) pass and the best of two more (warm) passes;
+   smallest corpus: the first (cold) pass and the best of two more (warm) passes; once as it
+   comes and once with its cache warmed by the frequent words, as ``build_nlp`` does for the
+   pipeline (this makes a bare tokenizer about twice as fast);
 2. words/s of ``testimonycoder code`` end to end as a subprocess (reading JSONL, the pipeline,
    rules, context, the model when ``models/default`` holds one, writing JSONL), single process;
-3. the ratio of 2 to the (warm) bare tokenizer;
+3. the ratio of 2 to the faster (warm) bare tokenizer;
 4. ``--n-process 2`` against 1 on the smallest corpus, and that both outputs are byte-identical;
 5. peak RSS of the ``code`` process for every corpus size (the largest against the smallest);
 6. ``testimonycoder train`` time on the corpus folder, if the command exists;
@@ -122,6 +124,9 @@ import json, sys, time, spacy
 texts = [json.loads(l)["text"] for l in open(sys.argv[1], encoding="utf-8")]
 nlp = spacy.blank("en")
 nlp.max_length = 50_000_000
+if sys.argv[3] == "warmed":
+    from testimonycoder.pipeline import warm_tokenizer_cache
+    warm_tokenizer_cache(nlp)
 times, cpu = [], []
 for _ in range(3):
     t, c = time.perf_counter(), time.process_time()
@@ -133,10 +138,14 @@ print(json.dumps([times, cpu]))
 """
 
 
-def bare_tokenizer(corpus: Path, words: int, batch_size: int) -> dict[str, float | str]:
+def bare_tokenizer(
+    corpus: Path, words: int, batch_size: int, variant: str = "fresh"
+) -> dict[str, float | str]:
+    """A bare ``spacy.blank("en")`` tokenizer in a fresh process: ``fresh`` as it comes, or
+    ``warmed`` with the frequent-word cache warm-up that ``build_nlp`` gives the pipeline."""
     load = _load()
     out = subprocess.run(
-        [sys.executable, "-c", _TOKENIZER_CHILD, str(corpus), str(batch_size)],
+        [sys.executable, "-c", _TOKENIZER_CHILD, str(corpus), str(batch_size), variant],
         env=_env(),
         capture_output=True,
         text=True,
@@ -341,7 +350,10 @@ def main() -> None:
     s_path, _, s_words = corpora[small]
 
     print("bare tokenizer ...", file=sys.stderr)
-    tok = bare_tokenizer(s_path, s_words, args.batch_size)
+    tok_fresh = bare_tokenizer(s_path, s_words, args.batch_size, "fresh")
+    tok_warmed = bare_tokenizer(s_path, s_words, args.batch_size, "warmed")
+    # The reference is the tokenizer at its best: the faster of the two.
+    tok = max(tok_fresh, tok_warmed, key=lambda t: float(t["warm"]))
 
     print("start-up (one document) ...", file=sys.stderr)
     one = work / "one.jsonl"
@@ -370,11 +382,12 @@ def main() -> None:
     memory = runs[big, 1].peak_rss / runs[small, 1].peak_rss
 
     lines += ["", "## Results", "", "| measurement | value | load avg |", "|---|---|---|"]
-    lines.append(
-        f'| bare `spacy.blank("en")` tokenizer, {s_words:,} words, cold first pass | '
-        f"{tok['cold']:,.0f} words/s | {tok['load']} |"
-    )
-    lines.append(f"| bare tokenizer, warm (best of 2 more passes) | {tok['warm']:,.0f} words/s | |")
+    for name, t in (("as it comes", tok_fresh), ("cache warmed as in `build_nlp`", tok_warmed)):
+        lines.append(
+            f'| bare `spacy.blank("en")` tokenizer, {name}, {s_words:,} words: cold first pass / '
+            f"warm (best of 2 more passes) | {t['cold']:,.0f} / {t['warm']:,.0f} words/s "
+            f"| {t['load']} |"
+        )
     for size in sizes:
         _, n, words = corpora[size]
         r = runs[size, 1]
@@ -397,7 +410,7 @@ def main() -> None:
     )
     lines += ["", "| target (2-core machine) | measured | verdict |", "|---|---|---|"]
     lines.append(
-        f"| `code` single process >= {TARGET_RATIO}x bare tokenizer (warm) | "
+        f"| `code` single process >= {TARGET_RATIO}x bare tokenizer (the faster one, warm) | "
         f"{ratio:.2f}x (against the cold pass: {e2e[small] / float(tok['cold']):.2f}x) "
         f"| {_verdict(ratio >= TARGET_RATIO)} |"
     )
