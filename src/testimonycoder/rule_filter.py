@@ -12,7 +12,9 @@ matches:
   ``…``, ``...``, ``;``) for every pattern none of whose tokens can match such a punctuation
   token, and the whole Doc for the others. Line breaks do not end a stretch: PDF text breaks
   lines inside sentences.
-* A pattern then runs from the first word that can start it to the last word that can end it.
+* A pattern then runs from the first word that can start it to the last word that can end it,
+  and a pattern of bounded length (no ``*``, ``+`` or open quantifier) only on the tokens that
+  far from each word that can start it.
 
 :class:`~testimonycoder.rules.RuleSet` runs one small ``Matcher`` per pattern on these ranges;
 the matches are the ones a single ``Matcher`` over the whole Doc finds.
@@ -148,8 +150,7 @@ class MatchFilter:
             first.append(ends[0])
             last.append(ends[-1])
         self._tests = list(tests)
-        # The longest match of each pattern, or -1 when a `*`, `+` or open quantifier makes it
-        # unbounded: such a pattern only needs the tokens up to that far from each start.
+        # The longest match of each pattern (-1: unbounded, with a `*`, `+` or open quantifier).
         self._length = [_max_length(pattern) for pattern in patterns.values()]
         self._first = np.array(first, dtype=np.intp)
         self._last = np.array(last, dtype=np.intp)
