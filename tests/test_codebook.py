@@ -113,6 +113,10 @@ BAD = [
         "duplicate rule id 'sale.sold'",
     ),
     (lambda d: d.update({"extra": 1}), "unknown key 'extra'"),
+    (
+        lambda d: d["codes"][0]["rules"][0].update({"veto_window": -1}),
+        "[codes -> 0 -> rules -> 0 -> veto_window]",
+    ),
 ]
 
 
