@@ -105,6 +105,9 @@ CASES = [
         "coercion",
         "asserted",
     ),
+    # a negated counterfactual condition says that the event happened
+    ("If the broker had not sold me, I would still be in Yanji.", "sale", "asserted"),
+    ("If I had not run, he would have sold me.", "sale", "hypothetical"),
     # a comma that opens a new clause ends a negation's scope
     (
         "The boss complained she was not earning, and he sold her to a farmer.",

@@ -167,6 +167,8 @@ class Counterfactual(_Strict):
     (``negation`` before the participle) or whose participle is ``factive`` says that the event
     happened ("if I had known it was a trick", "I would never have gone with her") and opens no
     scope; nor does a conditional after a ``reported`` verb (lemmas: "asked if I had met ...").
+    A negated condition ("if they had not bought me, ...") also cancels its own "if" and negation
+    triggers: it says that they did.
     ``adverbs`` may stand between the words ("would probably have been").
     """
 

@@ -114,8 +114,17 @@ class ContextDetector:
                 continue
             status, direction = doc.vocab.strings[match_id].split("|")
             found.append(_Trigger(start, end, status, direction))
-        found.extend(self._counterfactual(doc, self._ends_scope))
-        return found
+        unreal, reversed_ = self._counterfactual(doc, self._ends_scope)
+        if reversed_:
+            # "If they had not bought me, ..." says that they did: neither its "if" nor its
+            # negation makes the event unreal.
+            found = [
+                t
+                for t in found
+                if t.status not in ("negated", "hypothetical")
+                or not any(s <= t.start < e for s, e in reversed_)
+            ]
+        return found + unreal
 
     def status(
         self,
@@ -264,17 +273,43 @@ class _CounterfactualFinder:
             anchors |= {form.replace("'", "’")}
         self._anchors = numpy.array(sorted(vocab.strings.add(w) for w in anchors), dtype="uint64")
 
-    def __call__(self, doc: Doc, ends_scope: Callable[[Doc, int], bool]) -> list[_Trigger]:
-        """The Doc's counterfactual triggers; ``ends_scope(doc, i)`` tells clause ends."""
+    def __call__(
+        self, doc: Doc, ends_scope: Callable[[Doc, int], bool]
+    ) -> tuple[list[_Trigger], list[tuple[int, int]]]:
+        """The Doc's counterfactual triggers, and the token ranges of negated counterfactual
+        conditions ("if they had not bought me"), whose negation asserts the event.
+        ``ends_scope(doc, i)`` tells clause ends."""
         if not len(self._anchors) or not len(doc):
-            return []
+            return [], []
         lowers = doc.to_array([LOWER]).reshape(-1)
         found = []
+        reversed_: list[tuple[int, int]] = []
         for i in numpy.flatnonzero(numpy.isin(lowers, self._anchors)).tolist():
             end = self._opens(doc, int(i), ends_scope)
             if end is not None:
                 found.append(_Trigger(int(i), end, "hypothetical", "pre", counterfactual=True))
-        return found
+            elif normalise(doc[i].text) in self._conditional:
+                end = self._negated_condition_end(doc, int(i), ends_scope)
+                if end is not None:
+                    reversed_.append((int(i), end))
+        return found, reversed_
+
+    def _negated_condition_end(
+        self, doc: Doc, i: int, ends_scope: Callable[[Doc, int], bool]
+    ) -> int | None:
+        """End of "if" + subject + "had not" + participle (its negation), or None."""
+        if self._after_reported(doc, i):
+            return None
+        for j in range(i + 1, min(len(doc), i + 9)):
+            tok = doc[j]
+            if tok.is_sent_start or tok.text == "," or ends_scope(doc, j):
+                return None
+            if normalise(tok.text) in self._perfect:
+                k = self._skip(doc, j + 1)
+                if k is None or k >= len(doc) or not self._negated(doc, j + 1, k):
+                    return None
+                return k if _is_participle(doc[k]) else None
+        return None
 
     def _opens(self, doc: Doc, i: int, ends_scope: Callable[[Doc, int], bool]) -> int | None:
         """End of the counterfactual cue that starts at token ``i``, or None."""
