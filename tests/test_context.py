@@ -76,6 +76,38 @@ CASES = [
     ("People said she was kidnapped, but I don't know if it's true.", "abduction", "hearsay"),
     ("I heard that her aunt sold her to a broker.", "sale", "hearsay"),
     ("Rumours say the girls in that house work in a brothel.", "prostitution", "hearsay"),
+    # a counterfactual ("if ... had", inverted "had she", "would have" + participle) is
+    # hypothetical even for rules exempt from hypothetical cues (coercion's offers)
+    (
+        "If I had gone with the man who promised me a job in a factory, I would be in a bar now.",
+        "coercion",
+        "hypothetical",
+    ),
+    ("If my aunt had believed his promises, she would have been sold.", "coercion", "hypothetical"),
+    ("Had she believed his promises, she would have been sold.", "coercion", "hypothetical"),
+    ("The broker would probably have tricked my cousin as well.", "coercion", "hypothetical"),
+    (
+        "If I had stayed with the broker, he would have sold me to a brothel.",
+        "sale",
+        "hypothetical",
+    ),
+    # ... but not when it is negated or factive, nor "if" after a reporting verb, nor "would
+    # have" + a noun phrase: these say that it happened
+    ("If I had known it was a trick, I would never have gone with her.", "coercion", "asserted"),
+    (
+        "If we had known that it was all a lie, we would never have followed him.",
+        "coercion",
+        "asserted",
+    ),
+    ("She told me I would have a good salary in a restaurant.", "coercion", "asserted"),
+    (
+        "They asked me if I had met the broker, and he promised me a job in a factory.",
+        "coercion",
+        "asserted",
+    ),
+    # a negated counterfactual condition says that the event happened
+    ("If the broker had not sold me, I would still be in Yanji.", "sale", "asserted"),
+    ("If I had not run, he would have sold me.", "sale", "hypothetical"),
     # a comma that opens a new clause ends a negation's scope
     (
         "The boss complained she was not earning, and he sold her to a farmer.",

@@ -163,8 +163,38 @@ class Trigger(_Strict):
     next_sentence: bool = False
 
 
+class Counterfactual(_Strict):
+    """Cues of an unreal past, whose scope is ``hypothetical`` for every rule.
+
+    Three shapes open a forward scope of ``window`` tokens: a ``conditional`` whose clause has
+    ``perfect`` + participle ("If I had gone with the woman who offered me a job"), ``perfect`` +
+    one of ``subjects`` at a clause start ("Had she accepted the offer"), and ``modal`` + ``have``
+    + participle ("I would have been sold"). Rules exempt from ``hypothetical`` are not exempt
+    from these: an offer she did not take is no coercion. A counterfactual that is negated
+    (``negation`` before the participle) or whose participle is ``factive`` says that the event
+    happened ("if I had known it was a trick", "I would never have gone with her") and opens no
+    scope; nor does a conditional after a ``reported`` verb (lemmas: "asked if I had met ...").
+    A negated condition ("if they had not bought me, ...") also cancels its own "if" and negation
+    triggers: it says that they did.
+    ``adverbs`` may stand between the words ("would probably have been").
+    """
+
+    conditional: list[str] = Field(default_factory=list)
+    perfect: list[str] = Field(default_factory=list)
+    modal: list[str] = Field(default_factory=list)
+    have: list[str] = Field(default_factory=list)
+    subjects: list[str] = Field(default_factory=list)
+    negation: list[str] = Field(default_factory=list)
+    adverbs: list[str] = Field(default_factory=list)
+    factive: list[str] = Field(default_factory=list)
+    reported: list[str] = Field(default_factory=list)
+    window: int = Field(default=14, ge=1, le=60)
+
+
 class Context(_Strict):
     statuses: dict[str, Trigger]
+    # None: no counterfactual scopes.
+    counterfactual: Counterfactual | None = None
     pseudo: list[str] = Field(default_factory=list)
     terminators: list[str] = Field(default_factory=list)
     # Words that open a new clause right after a comma (", and he sold her"): the comma before

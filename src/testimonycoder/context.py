@@ -8,6 +8,11 @@ comes after "but". When several triggers reach a hit, the codebook's priority or
 (negated before refused before attempted ...), then the nearest trigger. Triggers are matched on
 lower case; each trigger written with "not" is also matched in its contracted forms ("did not"
 also matches "didn't" and "didn’t").
+
+Counterfactuals ("If I had gone with the woman who offered me a job", "Had she accepted the
+offer", "I would have been sold") are found from the shape of the verb group rather than from a
+phrase list, since any subject may stand between "if" and "had": see :meth:`ContextDetector.
+counterfactuals`. Their scope is ``hypothetical`` even for rules exempt from that status.
 """
 
 from __future__ import annotations
@@ -16,15 +21,29 @@ import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy
+from spacy.attrs import LOWER
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
-from testimonycoder.codebook import Codebook
+from testimonycoder.codebook import Codebook, Counterfactual
 
 FIRST_PERSON = frozenset({"i", "me", "my", "myself", "we", "us", "our"})
 _SUBJECT_OF_NOTE = frozenset({"she", "her", "herself"})
+# A participle is told from other words after "have" by its lookup lemma (sold -> sell, been ->
+# be); there is no tagger. These have a lemma of their own but are no participles ("would have
+# better pay", "would have children"), and those are participles spelt like their base form.
+_NOT_PARTICIPLES = frozenset(
+    {"better", "best", "worse", "worst", "more", "most", "less", "least", "children", "men"}
+    | {"women", "people", "feet", "teeth", "its", "hundred"}
+)
+_BARE_PARTICIPLES = frozenset(
+    {"put", "cut", "let", "hit", "set", "shut", "become", "come", "run", "hurt", "quit", "beat"}
+)
+# Object pronouns between a reporting verb and "if" ("asked me if I had ...").
+_OBJECTS = frozenset({"me", "her", "him", "us", "them", "you"})
 
 
 def normalise(text: str) -> str:
@@ -50,6 +69,8 @@ class _Trigger:
     end: int
     status: str
     direction: str  # "pre" or "post"
+    # A counterfactual scope: applies to rules exempt from its status, with its own window.
+    counterfactual: bool = False
 
 
 class ContextDetector:
@@ -64,6 +85,7 @@ class ContextDetector:
         self._terminators = frozenset(normalise(t) for t in ctx.terminators)
         self._clause_starts = frozenset(normalise(t) for t in ctx.clause_starts)
         self._question_status = ctx.question_status
+        self._counterfactual = _CounterfactualFinder(vocab, ctx.counterfactual)
         self._triggers = PhraseMatcher(vocab, attr="LOWER")
         for status, trig in ctx.statuses.items():
             for direction in ("pre", "post"):
@@ -92,7 +114,17 @@ class ContextDetector:
                 continue
             status, direction = doc.vocab.strings[match_id].split("|")
             found.append(_Trigger(start, end, status, direction))
-        return found
+        unreal, reversed_ = self._counterfactual(doc, self._ends_scope)
+        if reversed_:
+            # "If they had not bought me, ..." says that they did: neither its "if" nor its
+            # negation makes the event unreal.
+            found = [
+                t
+                for t in found
+                if t.status not in ("negated", "hypothetical")
+                or not any(s <= t.start < e for s, e in reversed_)
+            ]
+        return found + unreal
 
     def status(
         self,
@@ -112,7 +144,7 @@ class ContextDetector:
         """
         best: tuple[int, int, str, int] | None = None
         for trig in triggers:
-            if trig.status in exempt or trig.start < sent_start:
+            if (trig.status in exempt and not trig.counterfactual) or trig.start < sent_start:
                 continue
             if trig.end > sent_end and not (
                 next_end is not None
@@ -132,9 +164,13 @@ class ContextDetector:
                 between = range(end, trig.start)
             else:
                 continue
-            if distance > self._window[trig.status]:
+            if trig.counterfactual:
+                window, crosses = self._counterfactual.window, False
+            else:
+                window, crosses = self._window[trig.status], self._crosses[trig.status]
+            if distance > window:
                 continue
-            if not self._crosses[trig.status] and any(self._ends_scope(doc, i) for i in between):
+            if not crosses and any(self._ends_scope(doc, i) for i in between):
                 continue
             rank = (self._priority.get(trig.status, 99), distance)
             if best is None or rank < best[:2]:
@@ -214,6 +250,147 @@ class ContextDetector:
         if label == "other" and not first_person and doc[cue_start].lower_ in _SUBJECT_OF_NOTE:
             return "self"
         return label
+
+
+class _CounterfactualFinder:
+    """The counterfactual cues of a Doc (see :class:`testimonycoder.codebook.Counterfactual`)."""
+
+    def __init__(self, vocab: Vocab, config: Counterfactual | None) -> None:
+        cf = config or Counterfactual()
+        self.window = cf.window
+        self._conditional = frozenset(normalise(w) for w in cf.conditional)
+        self._perfect = frozenset(normalise(w) for w in cf.perfect)
+        self._modal = frozenset(normalise(w) for w in cf.modal)
+        self._have = frozenset(normalise(w) for w in cf.have)
+        self._subjects = frozenset(normalise(w) for w in cf.subjects)
+        self._negation = frozenset(normalise(w) for w in cf.negation)
+        self._skippable = frozenset(normalise(w) for w in cf.adverbs) | self._negation
+        self._factive = frozenset(normalise(w) for w in cf.factive)
+        self._reported = frozenset(normalise(w) for w in cf.reported)
+        # Only these words can open a counterfactual: the Doc is scanned for them as an array.
+        anchors = self._conditional | self._perfect | self._modal
+        for form in list(anchors):
+            anchors |= {form.replace("'", "’")}
+        self._anchors = numpy.array(sorted(vocab.strings.add(w) for w in anchors), dtype="uint64")
+
+    def __call__(
+        self, doc: Doc, ends_scope: Callable[[Doc, int], bool]
+    ) -> tuple[list[_Trigger], list[tuple[int, int]]]:
+        """The Doc's counterfactual triggers, and the token ranges of negated counterfactual
+        conditions ("if they had not bought me"), whose negation asserts the event.
+        ``ends_scope(doc, i)`` tells clause ends."""
+        if not len(self._anchors) or not len(doc):
+            return [], []
+        lowers = doc.to_array([LOWER]).reshape(-1)
+        found = []
+        reversed_: list[tuple[int, int]] = []
+        for i in numpy.flatnonzero(numpy.isin(lowers, self._anchors)).tolist():
+            end = self._opens(doc, int(i), ends_scope)
+            if end is not None:
+                found.append(_Trigger(int(i), end, "hypothetical", "pre", counterfactual=True))
+            elif normalise(doc[i].text) in self._conditional:
+                end = self._negated_condition_end(doc, int(i), ends_scope)
+                if end is not None:
+                    reversed_.append((int(i), end))
+        return found, reversed_
+
+    def _negated_condition_end(
+        self, doc: Doc, i: int, ends_scope: Callable[[Doc, int], bool]
+    ) -> int | None:
+        """End of "if" + subject + "had not" + participle (its negation), or None."""
+        if self._after_reported(doc, i):
+            return None
+        for j in range(i + 1, min(len(doc), i + 9)):
+            tok = doc[j]
+            if tok.is_sent_start or tok.text == "," or ends_scope(doc, j):
+                return None
+            if normalise(tok.text) in self._perfect:
+                k = self._skip(doc, j + 1)
+                if k is None or k >= len(doc) or not self._negated(doc, j + 1, k):
+                    return None
+                return k if _is_participle(doc[k]) else None
+        return None
+
+    def _opens(self, doc: Doc, i: int, ends_scope: Callable[[Doc, int], bool]) -> int | None:
+        """End of the counterfactual cue that starts at token ``i``, or None."""
+        word = normalise(doc[i].text)
+        end = None
+        if word in self._conditional:
+            end = self._conditional_end(doc, i, ends_scope)
+        if end is None and word in self._perfect:
+            end = self._inverted_end(doc, i)
+        if end is None and word in self._modal:
+            end = self._modal_end(doc, i)
+        return end
+
+    def _conditional_end(
+        self, doc: Doc, i: int, ends_scope: Callable[[Doc, int], bool]
+    ) -> int | None:
+        """ "if" + subject + "had" + participle, inside the conditional clause."""
+        if self._after_reported(doc, i):
+            return None
+        for j in range(i + 1, min(len(doc), i + 9)):
+            tok = doc[j]
+            if tok.is_sent_start or tok.text == "," or ends_scope(doc, j):
+                return None
+            if normalise(tok.text) in self._perfect:
+                return j + 1 if self._unreal(doc, j + 1) else None
+        return None
+
+    def _inverted_end(self, doc: Doc, i: int) -> int | None:
+        """ "Had she accepted the offer, ..." at the start of a clause."""
+        if i + 1 >= len(doc) or not self._clause_start(doc, i):
+            return None
+        if normalise(doc[i + 1].text) in self._subjects and self._unreal(doc, i + 2):
+            return i + 2
+        return None
+
+    def _modal_end(self, doc: Doc, i: int) -> int | None:
+        """ "would have" + participle: "I would have been sold"."""
+        j = self._skip(doc, i + 1)
+        if j is None or normalise(doc[j].text) not in self._have or self._negated(doc, i + 1, j):
+            return None
+        return j + 1 if self._unreal(doc, j + 1) else None
+
+    def _unreal(self, doc: Doc, j: int) -> bool:
+        """Whether a positive, non-factive participle follows from token ``j`` (adverbs skipped)."""
+        k = self._skip(doc, j)
+        if k is None or k >= len(doc) or self._negated(doc, j, k):
+            return False
+        return _is_participle(doc[k]) and normalise(doc[k].text) not in self._factive
+
+    def _skip(self, doc: Doc, j: int) -> int | None:
+        """The first token from ``j`` that is not an adverb or a negation of the verb group."""
+        for k in range(j, min(len(doc), j + 4)):
+            if normalise(doc[k].text) not in self._skippable:
+                return k
+        return None
+
+    def _negated(self, doc: Doc, start: int, end: int) -> bool:
+        return any(normalise(doc[k].text) in self._negation for k in range(start, end))
+
+    def _after_reported(self, doc: Doc, i: int) -> bool:
+        """Whether "if" means "whether" here: after a reporting verb ("asked (me) if")."""
+        p = i - 1
+        if p >= 0 and doc[p].lower_ in _OBJECTS:
+            p -= 1
+        return p >= 0 and doc[p].lemma_.lower() in self._reported
+
+    def _clause_start(self, doc: Doc, i: int) -> bool:
+        if i == 0 or doc[i].is_sent_start:
+            return True
+        prev = doc[i - 1]
+        return prev.is_punct or normalise(prev.text) in {"and", "or", "but"}
+
+
+def _is_participle(token: Token) -> bool:
+    """Whether ``token`` reads as a past participle (see ``_NOT_PARTICIPLES``)."""
+    lower = token.lower_
+    if not token.is_alpha or lower in _NOT_PARTICIPLES:
+        return False
+    if lower in _BARE_PARTICIPLES or lower.endswith("ed"):
+        return True
+    return token.lemma_.lower() != lower and not lower.endswith("s")
 
 
 def _ends_with_question(doc: Doc, sent_end: int) -> bool:
