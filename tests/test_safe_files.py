@@ -7,10 +7,11 @@ import stat
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from testimonycoder.cli.main import app
-from testimonycoder.codebook import load_codebook
+from testimonycoder.codebook import SAFE_LOADER, load_codebook
 from testimonycoder.errors import CodebookError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,9 +71,12 @@ def test_yaml_python_tags_are_refused(tmp_path: Path, payload: str) -> None:
 
 
 def test_no_unsafe_yaml_or_pickle_in_the_package() -> None:
+    assert SAFE_LOADER in (getattr(yaml, "CSafeLoader", yaml.SafeLoader), yaml.SafeLoader)
     for path in (ROOT / "src" / "testimonycoder").rglob("*.py"):
         source = path.read_text(encoding="utf-8")
-        assert "yaml.load(" not in source and "yaml.unsafe_load" not in source, path
+        # yaml.load only with the safe loader (libyaml's CSafeLoader or PyYAML's SafeLoader).
+        assert not re.search(r"yaml\.load\((?![^)]*Loader=SAFE_LOADER\))", source), path
+        assert "yaml.unsafe_load" not in source and "yaml.full_load" not in source, path
         assert "import pickle" not in source, path
         # joblib may run fits in parallel (model.py), but never save or load anything: its
         # files are pickles.

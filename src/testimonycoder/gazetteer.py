@@ -101,7 +101,8 @@ def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
 
     source = Path(path) if path is not None else config_path("gazetteer.yaml")
     try:
-        data = yaml.load(source.read_text(encoding="utf-8-sig"), Loader=SAFE_LOADER)
+        raw = source.read_text(encoding="utf-8-sig")
+        data = yaml.load(raw, Loader=SAFE_LOADER)
     except FileNotFoundError:
         raise CodebookError(f"{source}: gazetteer file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
