@@ -31,8 +31,9 @@ def main() -> None:
     ranked = sorted((w for w in prob if w.strip() == w and w), key=lambda w: (-prob[w], w))
     out = ROOT / "configs" / "frequent_words.txt"
     header = (
-        "# The most frequent English words, most frequent first (spacy-lookups-data, en lexeme_prob,"
-        " MIT).\n# Written by scripts/build_frequent_words.py; read by testimonycoder.pipeline.\n"
+        "# The most frequent English words, most frequent first (spacy-lookups-data, en"
+        " lexeme_prob,\n# MIT). Written by scripts/build_frequent_words.py; read by"
+        " testimonycoder.pipeline.\n"
     )
     out.write_text(header + "\n".join(ranked[: args.top]) + "\n", encoding="utf-8")
     print(f"wrote {args.top} words to {out}")
