@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from testimonycoder.errors import CodebookError
 
-# libyaml's safe loader where PyYAML was built with it: the same data, and loading the codebook
-# (twice per pipeline, once per component) drops from about 0.5 s to a few hundredths.
+# libyaml's safe loader where PyYAML was built with it: the same data, and reading the default
+# codebook takes about 0.03 s instead of 0.24 s (part of every command's start-up).
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Status = Literal[

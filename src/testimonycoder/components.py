@@ -133,6 +133,7 @@ class CodebookComponent:
         first_person = is_first_person(doc)
         sent_starts = [s for s, _ in sentence_bounds(doc)] if hits else []
         cues = self._context.cues(doc) if hits else []
+        words: dict[tuple[int, int], str] = {}  # for _vetoed, per token range
         # Triggers grouped by sentence: status() only looks inside the hit's sentence, and
         # scanning every trigger of the document for every hit is quadratic on long transcripts.
         by_sentence: dict[int, list[Any]] = {}
@@ -146,7 +147,7 @@ class CodebookComponent:
             s_idx = _sentence_index(sent_starts, hit.start)
             s_start = sent_starts[s_idx]
             s_end = sent_starts[s_idx + 1] if s_idx + 1 < len(sent_starts) else len(doc)
-            if rule.veto and _vetoed(doc, hit, s_start, s_end, rule):
+            if rule.veto and _vetoed(doc, hit, s_start, s_end, rule, words):
                 continue
             status, _ = self._context.status(
                 doc,
@@ -252,12 +253,20 @@ def _sentence_index(sent_starts: list[int], token_i: int) -> int:
     return max(0, bisect.bisect_right(sent_starts, token_i) - 1)
 
 
-def _vetoed(doc: Doc, hit: Hit, s_start: int, s_end: int, rule: Rule) -> bool:
+def _vetoed(
+    doc: Doc, hit: Hit, s_start: int, s_end: int, rule: Rule, words: dict[tuple[int, int], str]
+) -> bool:
     """True when one of the rule's veto words or phrases occurs in the hit's sentence, or
-    within ``rule.veto_window`` tokens of the hit ("sold fish")."""
+    within ``rule.veto_window`` tokens of the hit ("sold fish").
+
+    ``words`` keeps the lower-cased words of each token range already looked at, since several
+    hits often share a sentence.
+    """
     lo, hi = s_start, s_end
     if rule.veto_window is not None:
         lo = max(s_start, hit.start - rule.veto_window)
         hi = min(s_end, hit.end + rule.veto_window)
-    text = " " + " ".join(t.lower_ for t in doc[lo:hi]) + " "
+    text = words.get((lo, hi))
+    if text is None:
+        text = words[lo, hi] = " " + " ".join(t.lower_ for t in doc[lo:hi]) + " "
     return any(f" {v} " in text for v in rule.veto)

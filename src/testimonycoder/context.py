@@ -298,18 +298,13 @@ class _CounterfactualFinder:
         self, doc: Doc, i: int, ends_scope: Callable[[Doc, int], bool]
     ) -> int | None:
         """End of "if" + subject + "had not" + participle (its negation), or None."""
-        if self._after_reported(doc, i):
+        j = self._condition_perfect(doc, i, ends_scope)
+        if j is None:
             return None
-        for j in range(i + 1, min(len(doc), i + 9)):
-            tok = doc[j]
-            if tok.is_sent_start or tok.text == "," or ends_scope(doc, j):
-                return None
-            if normalise(tok.text) in self._perfect:
-                k = self._skip(doc, j + 1)
-                if k is None or k >= len(doc) or not self._negated(doc, j + 1, k):
-                    return None
-                return k if _is_participle(doc[k]) else None
-        return None
+        k = self._skip(doc, j + 1)
+        if k is None or k >= len(doc) or not self._negated(doc, j + 1, k):
+            return None
+        return k if _is_participle(doc[k]) else None
 
     def _opens(self, doc: Doc, i: int, ends_scope: Callable[[Doc, int], bool]) -> int | None:
         """End of the counterfactual cue that starts at token ``i``, or None."""
@@ -327,6 +322,14 @@ class _CounterfactualFinder:
         self, doc: Doc, i: int, ends_scope: Callable[[Doc, int], bool]
     ) -> int | None:
         """ "if" + subject + "had" + participle, inside the conditional clause."""
+        j = self._condition_perfect(doc, i, ends_scope)
+        return j + 1 if j is not None and self._unreal(doc, j + 1) else None
+
+    def _condition_perfect(
+        self, doc: Doc, i: int, ends_scope: Callable[[Doc, int], bool]
+    ) -> int | None:
+        """The "had" of the conditional clause that "if" at token ``i`` opens, or None (no
+        "had" before the clause ends, or the "if" follows a reporting verb)."""
         if self._after_reported(doc, i):
             return None
         for j in range(i + 1, min(len(doc), i + 9)):
@@ -334,7 +337,7 @@ class _CounterfactualFinder:
             if tok.is_sent_start or tok.text == "," or ends_scope(doc, j):
                 return None
             if normalise(tok.text) in self._perfect:
-                return j + 1 if self._unreal(doc, j + 1) else None
+                return j
         return None
 
     def _inverted_end(self, doc: Doc, i: int) -> int | None:

@@ -1,11 +1,10 @@
 """Codebook rules -> raw evidence hits on a Doc.
 
 Each token pattern gets its own spaCy ``Matcher``, run only on the ranges of a Doc where it can
-match (:mod:`testimonycoder.rule_filter`). Phrase lists go
-into a ``PhraseMatcher`` per attribute. Of overlapping hits of the same code, the first is kept;
-at one start the longest, and of equally long hits the rule listed first in the codebook. Hits of
-different codes may overlap ("sold as a wife" is evidence of both ``sale`` and
-``forced_marriage``).
+match (:mod:`testimonycoder.rule_filter`). Phrase lists go into a ``PhraseMatcher`` per
+attribute. Of overlapping hits of the same code, the first is kept; at one start the longest,
+and of equally long hits the rule listed first in the codebook. Hits of different codes may
+overlap ("sold as a wife" is evidence of both ``sale`` and ``forced_marriage``).
 """
 
 from __future__ import annotations
