@@ -69,7 +69,10 @@ def rank_label_errors(
         probs = np.column_stack([1 - pred_probs[:, j], pred_probs[:, j]])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # cleanlab warns on tiny classes; results stay valid
-            issues = find_label_issues(y, probs)
+            # n_jobs=1: cleanlab otherwise forks a multiprocessing pool, and a fork taken while
+            # another thread holds a lock can hang for ever (it hung a test run on 2026-11-26);
+            # one binary code of a few thousand documents takes milliseconds anyway.
+            issues = find_label_issues(y, probs, n_jobs=1)
             quality = get_label_quality_scores(y, probs, method="self_confidence")
         for i in np.flatnonzero(issues):
             rows.append(
