@@ -66,6 +66,7 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], dest="settings")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--shuffled", action="store_true", help="plain K-fold, for comparison")
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--holdout", default="", help="comma-separated writer letters")
     args = parser.parse_args()
     records, groups = _records()
@@ -80,6 +81,7 @@ def main() -> None:
         result = train(
             records,
             folds=args.folds,
+            seed=args.seed,
             params=_parse(setting),
             groups=None if args.shuffled else groups,
         )

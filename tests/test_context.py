@@ -115,6 +115,14 @@ CASES = [
         "asserted",
     ),
     ("He did not sell her to the farmer, he only threatened it.", "sale", "negated"),
+    # a phrase trigger ("instead of", "unlike") governs its phrase only: a comma ends it
+    (
+        "Instead of transferring her, the official sold her for 4,000 yuan to a villager.",
+        "sale",
+        "asserted",
+    ),
+    ("Instead of being sold to a farmer she was sent home.", "sale", "hypothetical"),
+    ("Unlike my sister, I was sold to a farmer.", "sale", "asserted"),
     # a question with no trigger asserts nothing (codebook question_status)
     ("Was she sold to a farmer?", "sale", "hypothetical"),
     ("Sold to a farmer? Yes, in 2008.", "sale", "hypothetical"),
@@ -125,6 +133,10 @@ CASES = [
     ("A woman offered me a job in a restaurant in Yanji. I said no.", "coercion", "refused"),
     ("A woman offered me a job in a restaurant in Yanji. I went with her.", "coercion", "asserted"),
     # none: ordinary commerce, voluntary marriage, questions
+    ("The owner's wife threw him out of the shop.", "abduction", "none"),
+    ("They put me in a room with a computer.", "abduction", "none"),
+    ("My stepmother pushed me to go with the broker.", "abduction", "none"),
+    ("The couple forced them to work in the fields.", "abduction", "none"),
     ("I sold fish at the market.", "sale", "none"),
     ("Her parents sold the house to pay the smuggler.", "sale", "none"),
     ("My husband stayed behind in North Korea.", "forced_marriage", "none"),

@@ -232,3 +232,18 @@ def test_model_only_code_points_at_its_passage(root: Path, nlp) -> None:  # type
     assert "forced_marriage" in coding.codes
     assert [e.code for e in model_evidence] == ["forced_marriage"]
     assert "his fields" in model_evidence[0].text
+
+
+def test_threshold_falls_in_the_gap_between_the_classes() -> None:
+    """The smoothed choice (F1 averaged over neighbouring thresholds) still separates two
+    classes whose scores leave a gap, even with one stray document on each side."""
+    from testimonycoder.training import _best_threshold
+
+    rng = np.random.default_rng(0)
+    pos = rng.uniform(0.55, 0.95, 40)
+    neg = rng.uniform(0.05, 0.40, 60)
+    probs = np.concatenate([pos, neg, [0.30], [0.65]])
+    y = np.concatenate([np.ones(40), np.zeros(60), [1], [0]]).astype(int)
+    threshold, floor = _best_threshold(probs, np.zeros_like(y), y)
+    assert 0.40 < threshold <= 0.55
+    assert floor in (0.0, 0.25, 0.5, 0.75, 1.0)

@@ -200,6 +200,10 @@ class Context(_Strict):
     # Words that open a new clause right after a comma (", and he sold her"): the comma before
     # them ends a scope like a terminator does.
     clause_starts: list[str] = Field(default_factory=list)
+    # Triggers that govern only the phrase after them ("instead of being sent back", "unlike my
+    # sister"): any comma ends their scope, so "instead of transferring her, the official sold her"
+    # asserts the sale.
+    phrase_triggers: list[str] = Field(default_factory=list)
     # Status of a hit in a sentence that ends with "?" and has no trigger: a question asserts
     # nothing ("Sold? I think so."). None keeps such hits asserted.
     question_status: str | None = None

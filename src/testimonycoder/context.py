@@ -71,6 +71,8 @@ class _Trigger:
     direction: str  # "pre" or "post"
     # A counterfactual scope: applies to rules exempt from its status, with its own window.
     counterfactual: bool = False
+    # A phrase trigger ("instead of"): a comma ends its scope.
+    phrase: bool = False
 
 
 class ContextDetector:
@@ -84,6 +86,7 @@ class ContextDetector:
         self._next_sentence = {s: t.next_sentence for s, t in ctx.statuses.items()}
         self._terminators = frozenset(normalise(t) for t in ctx.terminators)
         self._clause_starts = frozenset(normalise(t) for t in ctx.clause_starts)
+        self._phrase_triggers = frozenset(normalise(t) for t in ctx.phrase_triggers)
         self._question_status = ctx.question_status
         self._counterfactual = _CounterfactualFinder(vocab, ctx.counterfactual)
         self._triggers = PhraseMatcher(vocab, attr="LOWER")
@@ -113,7 +116,8 @@ class ContextDetector:
             if any(ps <= start and end <= pe for ps, pe in pseudo):
                 continue
             status, direction = doc.vocab.strings[match_id].split("|")
-            found.append(_Trigger(start, end, status, direction))
+            phrase = normalise(doc[start:end].text) in self._phrase_triggers
+            found.append(_Trigger(start, end, status, direction, phrase=phrase))
         unreal, reversed_ = self._counterfactual(doc, self._ends_scope)
         if reversed_:
             # "If they had not bought me, ..." says that they did: neither its "if" nor its
@@ -171,6 +175,8 @@ class ContextDetector:
             if distance > window:
                 continue
             if not crosses and any(self._ends_scope(doc, i) for i in between):
+                continue
+            if trig.phrase and any(doc[i].text == "," for i in between):
                 continue
             rank = (self._priority.get(trig.status, 99), distance)
             if best is None or rank < best[:2]:

@@ -12,7 +12,8 @@ For each code ``c``:
 2. a document model scores the whole document;
 3. a calibrator (logistic regression on the two scores, fitted on out-of-fold scores) turns
    ``[max passage score, document score]`` into a calibrated probability;
-4. a per-code threshold maximising out-of-fold F1 decides the code.
+4. a per-code threshold maximising out-of-fold F1 (smoothed over neighbouring thresholds)
+   decides the code.
 
 The scoring itself lives in :class:`testimonycoder.scorer.ModelScorer`, which needs no
 scikit-learn: :meth:`TestimonyClassifier.scorer` exports the learned arrays to one, and saved

@@ -18,6 +18,7 @@ there, and then codes it in the parent too, so two processes ran barely faster t
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -108,6 +109,9 @@ def code_documents_multiprocess(
     from testimonycoder.pipeline import pipeline_codebook
 
     _FORKED.update(nlp=nlp, model=model, codebook=pipeline_codebook(nlp))
+    # Objects that exist before the fork move to a generation the collector never scans, so the
+    # workers' collections do not touch (and copy) the pages they share with the parent.
+    gc.freeze()
     executor = ProcessPoolExecutor(n_process, mp_context=multiprocessing.get_context("fork"))
     try:
         yield from ordered_results(
@@ -120,6 +124,7 @@ def code_documents_multiprocess(
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         _FORKED.clear()
+        gc.unfreeze()
 
 
 # --- worker side for engines that ship paths (Dask) -----------------------------------------
