@@ -13,6 +13,7 @@ Usage: python scripts/build_default_model.py      (or: make model)
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -31,12 +32,14 @@ OUT = ROOT / "models" / "default"
 
 
 def main() -> int:
+    # Relative paths, so that the shipped model card names "corpus", not this machine's folders.
+    os.chdir(ROOT)
     start = time.perf_counter()
     result = train_to_dir(
-        ROOT / "corpus",
+        Path("corpus"),
         OUT,
         name="testimonycoder-default",
-        test_data=ROOT / "corpus",
+        test_data=Path("corpus"),
         group_by="source",
         force=True,
         progress=print,

@@ -60,6 +60,10 @@ def _fit_column(X: Any, y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray,
         dual=True,
         random_state=seed,
         max_iter=5000,
+        # liblinear's own default for this solver is 0.1. scikit-learn's 1e-4 took 40% longer
+        # to train; against it, 1e-2 moved passage decision values by at most 0.005, flipped
+        # none, and left the held-out-author metrics unchanged (issue 4, 2026-11-26).
+        tol=1e-2,
     ).fit(X, y)
     return model.coef_[0].astype(np.float32), float(model.intercept_[0])
 
