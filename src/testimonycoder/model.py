@@ -68,36 +68,26 @@ def _fit_column(X: Any, y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray,
     return model.coef_[0].astype(np.float32), float(model.intercept_[0])
 
 
-def _fit_linear(
-    problems: list[tuple[Any, np.ndarray]], C: float, seed: int
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """One logistic regression per column of each ``Y`` in ``problems`` (``(X, Y)`` pairs), as
-    ``(coef (k, F) float32, intercept (k,))`` per problem.
+def _fit_linear(X: Any, Y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """One logistic regression per column of ``Y``, as ``(coef (k, F) float32, intercept (k,))``.
 
     A column with a single class (e.g. no positive example in a tiny training set) becomes a
     constant model: zero weights and the logit of a smoothed rate as intercept. The columns are
     fitted in worker processes, one per CPU. Not threads: liblinear shuffles with the C
-    library's global ``rand()``, so fits sharing a process would not be reproducible. All
-    problems' columns go to the workers in one queue, largest matrix first, so that a worker that
-    finishes early takes the next fit instead of waiting for the other one (training used 1.67
-    of 2 cores when the passage and document models were fitted one after the other).
+    library's global ``rand()``, so fits sharing a process would not be reproducible.
     """
     # liblinear's dual solver is much faster when features far outnumber samples (here ~135k
     # hashed features); converting once avoids a float64 copy per code.
-    matrices = [X.astype(np.float64).tocsr() for X, _ in problems]
-    jobs = [(i, k) for i, (_, Y) in enumerate(problems) for k in range(Y.shape[1])]
-    jobs.sort(key=lambda job: -matrices[job[0]].nnz)
-    workers = max(1, min(len(jobs), len(os.sched_getaffinity(0))))
+    X = X.astype(np.float64).tocsr()
+    workers = max(1, min(Y.shape[1], len(os.sched_getaffinity(0))))
     fits = Parallel(n_jobs=workers)(
-        delayed(_fit_column)(matrices[i], problems[i][1][:, k], C, seed) for i, k in jobs
+        delayed(_fit_column)(X, Y[:, k], C, seed) for k in range(Y.shape[1])
     )
-    out = [
-        (np.zeros((Y.shape[1], X.shape[1]), dtype=np.float32), np.zeros(Y.shape[1]))
-        for X, Y in zip(matrices, (Y for _, Y in problems), strict=True)
-    ]
-    for (i, k), (w, b) in zip(jobs, fits, strict=True):
-        out[i][0][k], out[i][1][k] = w, b
-    return out
+    coef = np.zeros((Y.shape[1], X.shape[1]), dtype=np.float32)
+    intercept = np.zeros(Y.shape[1], dtype=np.float64)
+    for k, (w, b) in enumerate(fits):
+        coef[k], intercept[k] = w, b
+    return coef, intercept
 
 
 class TestimonyClassifier(ClassifierMixin, BaseEstimator):
@@ -163,9 +153,8 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
         codes = list(self.codes or [])
         self.codes_ = codes
         P, y_pass = self._passage_training_set(batch, Y, spans, codes)
-        (self.passage_coef_, self.passage_intercept_), (self.doc_coef_, self.doc_intercept_) = (
-            _fit_linear([(P, y_pass), (batch.documents, Y)], self.C, self.seed)
-        )
+        self.passage_coef_, self.passage_intercept_ = _fit_linear(P, y_pass, self.C, self.seed)
+        self.doc_coef_, self.doc_intercept_ = _fit_linear(batch.documents, Y, self.C, self.seed)
         if not hasattr(self, "calibrators_"):
             self.calibrators_ = np.tile(np.array([[4.0, 4.0, -4.0]]), (len(codes), 1))
             self.thresholds_ = np.full(len(codes), 0.5)
