@@ -23,3 +23,13 @@ def test_a_stale_text_is_rebuilt() -> None:
     doc = nlp("short text")
     doc.user_data["testimonycoder.text"] = "something else entirely"
     assert doc_text(doc) == "short text"
+
+
+def test_the_pipeline_keeps_the_text_it_was_given() -> None:
+    from testimonycoder.pipeline import build_nlp
+
+    nlp = build_nlp()
+    text = "Q: Where?\r\nA:  In Yanji —  ¥5000.\n\n"
+    for doc in [nlp(text), *nlp.pipe([text])]:
+        assert doc.user_data["testimonycoder.text"] is text
+        assert doc_text(doc) == doc.text == text

@@ -28,7 +28,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy
@@ -77,10 +77,14 @@ class _DocInfo:
 
     sents: list[tuple[int, int]]
     first_person: bool
+    starts: list[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Frozen: set once here, not rebuilt for every attribute (it showed in the profile).
+        object.__setattr__(self, "starts", [s for s, _ in self.sents])
 
     def sentence_of(self, token: int) -> int:
-        starts = [s for s, _ in self.sents]
-        return max(0, bisect.bisect_right(starts, token) - 1)
+        return max(0, bisect.bisect_right(self.starts, token) - 1)
 
 
 @dataclass(frozen=True, slots=True)

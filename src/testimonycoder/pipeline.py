@@ -17,6 +17,7 @@ import testimonycoder.attributes
 import testimonycoder.components
 import testimonycoder.lemmas  # noqa: F401
 from testimonycoder.codebook import Codebook
+from testimonycoder.doc_text import keeping_text
 from testimonycoder.errors import TestimonyCoderError
 from testimonycoder.resources import config_path
 
@@ -35,6 +36,8 @@ def build_nlp(codebook_path: str | Path | None = None) -> Language:
     """
     nlp = spacy.blank("en")
     nlp.max_length = MAX_LENGTH
+    # nlp.pipe makes each Doc with nlp.make_doc; the wrapper stores the text it was given.
+    nlp.make_doc = keeping_text(nlp.make_doc)  # type: ignore[method-assign]
     warm_tokenizer_cache(nlp)
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("testimonycoder_segmenter_v1")
