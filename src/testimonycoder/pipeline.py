@@ -37,7 +37,7 @@ def build_nlp(codebook_path: str | Path | None = None) -> Language:
     nlp = spacy.blank("en")
     nlp.max_length = MAX_LENGTH
     # nlp.pipe makes each Doc with nlp.make_doc; the wrapper stores the text it was given.
-    nlp.make_doc = keeping_text(nlp.make_doc)  # type: ignore[method-assign]
+    nlp.make_doc = keeping_text(nlp.make_doc)  # type: ignore[method-assign,assignment]
     warm_tokenizer_cache(nlp)
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("testimonycoder_segmenter_v1")
