@@ -120,3 +120,37 @@ def test_word_counts_with_a_lemma_holding_whitespace(nlp) -> None:  # type: igno
 @given(st.lists(st.text(max_size=60), min_size=1, max_size=4))
 def test_word_counts_on_any_text(nlp, texts: list[str]) -> None:  # type: ignore[no-untyped-def]
     _assert_word_counts_match(nlp, [nlp(t) for t in texts], 2**8)
+
+
+@st.composite
+def _spans_and_evidence(draw: st.DrawFn) -> tuple[list[tuple[int, int]], list, list]:
+    """Ordered, disjoint sentence spans (with gaps), evidence and question ranges over them."""
+    cuts = sorted(set(draw(st.lists(st.integers(0, 200), max_size=16))))
+    spans = [(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=False) if a < b]
+    pos = st.integers(0, 210)
+    evidence = []
+    for a, length in draw(st.lists(st.tuples(pos, st.integers(1, 40)), max_size=12)):
+        code = draw(st.sampled_from(["sale", "sale.broker", "abduction"]))
+        evidence.append((code, a, a + length, "asserted", "self", f"{code}.r"))
+    qcuts = sorted(set(draw(st.lists(pos, max_size=8))))
+    questions = [(a, b) for a, b in zip(qcuts[::2], qcuts[1::2], strict=False) if a < b]
+    return spans, evidence, questions
+
+
+@settings(max_examples=200, deadline=None)
+@given(_spans_and_evidence())
+def test_rule_terms_and_question_flags_equal_the_plain_definition(case) -> None:  # type: ignore[no-untyped-def]
+    from testimonycoder.features import _rule_terms, _starts_inside
+
+    spans, evidence, questions = case
+    plain_terms = [
+        " ".join(
+            f"{c}|{s} {c}|{s}|{x} {r}|{s}"
+            for c, a, b, s, x, r in evidence
+            if a < end and start < b and "." not in c
+        )
+        for start, end in spans
+    ]
+    plain_flags = [any(a <= start < b for a, b in questions) for start, _ in spans]
+    assert _rule_terms(spans, evidence) == plain_terms
+    assert _starts_inside(spans, questions) == plain_flags
