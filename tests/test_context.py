@@ -62,6 +62,10 @@ CASES = [
     ("A man tried to drag me into his car but I ran.", "abduction", "attempted"),
     ("They tried to sell me in Yanji, but nobody wanted to pay.", "sale", "attempted"),
     ("Two men almost kidnapped me at the market.", "abduction", "attempted"),
+    ("A man grabbed her arm at the station; she pulled free and hid.", "abduction", "attempted"),
+    ("He grabbed my sister by the river, but she fought him off.", "abduction", "attempted"),
+    ("She does not know whether money changed hands.", "sale", "hearsay"),
+    ("I didn't know whether they sold her to the farmer.", "sale", "hearsay"),
     # hypothetical
     (
         "People say the wives had it easier because they avoided the brothels.",
