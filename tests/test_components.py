@@ -46,3 +46,21 @@ def test_a_sentence_starts_after_every_line_break(text: str) -> None:
 )
 def test_a_veto_counts_near_the_hit(text: str, coded: bool) -> None:
     assert ("sale" in build_nlp()(text)._.codes) is coded
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "coded"),
+    [
+        # "men" counts as customers only with a routine or a payment.
+        ("Two men came to the house and asked for my father.", "prostitution", False),
+        ("At the karaoke bar the men paid the madam at the door.", "prostitution", True),
+        # Finding or being given real work is not deception; an offer or a promise can be.
+        ("My aunt helped me find a job in a shoe factory.", "coercion", False),
+        ("A woman at the market offered me a restaurant job in China.", "coercion", True),
+        # A safe house is a refuge; being talked into going is persuasion.
+        ("The volunteers took us to a safe house in Bangkok.", "coercion", False),
+        ("My neighbour talked me into crossing with her cousin.", "coercion", True),
+    ],
+)
+def test_rule_boundaries(text: str, code: str, coded: bool) -> None:
+    assert (code in build_nlp()(text)._.codes) is coded
