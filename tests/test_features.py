@@ -140,7 +140,8 @@ def _spans_and_evidence(draw: st.DrawFn) -> tuple[list[tuple[int, int]], list, l
 @settings(max_examples=200, deadline=None)
 @given(_spans_and_evidence())
 def test_rule_terms_and_question_flags_equal_the_plain_definition(case) -> None:  # type: ignore[no-untyped-def]
-    from testimonycoder.features import _rule_terms, _starts_inside
+    from testimonycoder.features import _rule_terms
+    from testimonycoder.turns import in_ranges
 
     spans, evidence, questions = case
     plain_terms = [
@@ -153,4 +154,4 @@ def test_rule_terms_and_question_flags_equal_the_plain_definition(case) -> None:
     ]
     plain_flags = [any(a <= start < b for a, b in questions) for start, _ in spans]
     assert _rule_terms(spans, evidence) == plain_terms
-    assert _starts_inside(spans, questions) == plain_flags
+    assert [in_ranges(start, questions) for start, _ in spans] == plain_flags

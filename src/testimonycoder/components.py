@@ -17,7 +17,6 @@ config={"codebook": "path/to/codebook.yaml"})``.
 from __future__ import annotations
 
 import bisect
-import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,7 +29,7 @@ from testimonycoder.context import ContextDetector, is_first_person
 from testimonycoder.doc_text import doc_text
 from testimonycoder.rules import Hit, RuleSet
 from testimonycoder.sentences import sentence_bounds
-from testimonycoder.turns import TurnFinder
+from testimonycoder.turns import TurnFinder, in_ranges
 
 EvidenceTuple = tuple[str, int, int, str, str, str]
 
@@ -128,7 +127,7 @@ class CodebookComponent:
     def __call__(self, doc: Doc) -> Doc:
         turns = self._turns.find(doc_text(doc))
         questions = [(t.start, t.end) for t in turns if t.role == "question"]
-        hits = [h for h in self._rules(doc) if not _in_ranges(doc[h.start].idx, questions)]
+        hits = [h for h in self._rules(doc) if not in_ranges(doc[h.start].idx, questions)]
         triggers = self._context.triggers(doc) if hits else []
         first_person = is_first_person(doc)
         sent_starts = [s for s, _ in sentence_bounds(doc)] if hits else []
@@ -186,7 +185,7 @@ class CodebookComponent:
         evidence: list[EvidenceTuple],
         questions: list[tuple[int, int]],
     ) -> list[str]:
-        cues = [c for c in self._cues(doc) if not _in_ranges(doc[c.start].idx, questions)]
+        cues = [c for c in self._cues(doc) if not in_ranges(doc[c.start].idx, questions)]
         found: list[str] = []
         # Only hits near a cue can satisfy _cue_applies (its sentence or the next one, or a few
         # tokens before it); bisecting to them keeps long documents linear. Hits are in order.
@@ -241,12 +240,6 @@ def _lemma_table(nlp: Language) -> Mapping[str, str] | None:
         return lemmatizer.lookups.get_table("lemma_lookup")  # type: ignore[attr-defined]
     except KeyError:
         return None
-
-
-def _in_ranges(pos: int, ranges: list[tuple[int, int]]) -> bool:
-    """``ranges`` are sorted and disjoint (turns in text order), so bisect finds the candidate."""
-    i = bisect.bisect_right(ranges, (pos, sys.maxsize)) - 1
-    return i >= 0 and ranges[i][0] <= pos < ranges[i][1]
 
 
 def _sentence_index(sent_starts: list[int], token_i: int) -> int:

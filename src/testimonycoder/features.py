@@ -29,6 +29,7 @@ from spacy.tokens import Doc
 from testimonycoder.doc_text import doc_text
 from testimonycoder.hashing import NgramHasher, normalize_rows
 from testimonycoder.sentences import sentence_bounds
+from testimonycoder.turns import in_ranges
 
 RULE_BLOCK_FEATURES = 2**12
 # Words whose character n-gram rows are kept between batches; the cache is emptied when it is
@@ -236,7 +237,7 @@ class Featurizer:
             if text[start:end].strip()
         ]
         spans = [(start, end) for _, _, start, end in kept]
-        flags = _starts_inside(spans, q_ranges)
+        flags = [in_ranges(start, q_ranges) for start, _ in spans]
         for lo, hi, start, end in kept:
             lemmas.append(words[kept_before[lo] : kept_before[hi]])
             texts.append(text[start:end])
@@ -271,16 +272,6 @@ class Featurizer:
         rows = np.repeat(np.arange(n_docs), np.diff(offsets))
         data = keep.astype(np.float32)
         return sp.csr_matrix((data, (rows, np.arange(n))), shape=(n_docs, n))
-
-
-def _starts_inside(spans: list[tuple[int, int]], ranges: list[tuple[int, int]]) -> list[bool]:
-    """For each span, whether it starts inside one of ``ranges`` (sorted and disjoint)."""
-    range_starts = [a for a, _ in ranges]
-    out = []
-    for start, _ in spans:
-        i = bisect.bisect_right(range_starts, start) - 1
-        out.append(i >= 0 and start < ranges[i][1])
-    return out
 
 
 def _rule_terms(spans: list[tuple[int, int]], evidence: list[Any]) -> list[str]:

@@ -7,7 +7,9 @@ Transcripts mark turns with labels at the start of a line (``Interviewer:``/``Re
 
 from __future__ import annotations
 
+import bisect
 import re
+import sys
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Literal
@@ -117,3 +119,10 @@ class TurnFinder:
         else:
             return {}
         return {label: "question" if label == interviewer else "answer" for label in share}
+
+
+def in_ranges(pos: int, ranges: list[tuple[int, int]]) -> bool:
+    """Whether ``pos`` falls inside one of ``ranges``, which are sorted and disjoint (turns in
+    text order), so bisect finds the only candidate."""
+    i = bisect.bisect_right(ranges, (pos, sys.maxsize)) - 1
+    return i >= 0 and ranges[i][0] <= pos < ranges[i][1]
