@@ -60,6 +60,27 @@ def test_a_veto_counts_near_the_hit(text: str, coded: bool) -> None:
         # A safe house is a refuge; being talked into going is persuasion.
         ("The volunteers took us to a safe house in Bangkok.", "coercion", False),
         ("My neighbour talked me into crossing with her cousin.", "coercion", True),
+        # Selling or buying a thing is commerce, whatever the thing: the object must be a person,
+        # or the verb followed by a word that cannot be its object.
+        ("My grandmother sold roasted chestnuts outside the station.", "sale", False),
+        ("He bought a motorbike with the money from the harvest.", "sale", False),
+        ("The broker sold the two girls to a farmer.", "sale", True),
+        ("Sold again after eight months, this time to a bathhouse.", "sale", True),
+        ("She was bought by a widower from Wangqing.", "sale", True),
+        ("The manager sold M. to a man in Siping.", "sale", True),
+        # What customers pay for a woman's time, or relatives pay for an escape route, is not a
+        # price for her.
+        ("The customers paid the operator by the minute.", "sale", False),
+        ("Her brother in Seoul paid the broker for the route through Laos.", "sale", False),
+        ("A customer paid the owner 8,000 yuan to take her home as his wife.", "sale", True),
+        # Reported speech: a reporting verb a sentence away from a mention of work is not an offer.
+        (
+            "She said that she lived with two other women in a rented room near the station and"
+            " worked in a bakery.",
+            "coercion",
+            False,
+        ),
+        ("A woman told me there was work in a restaurant in Yanji.", "coercion", True),
     ],
 )
 def test_rule_boundaries(text: str, code: str, coded: bool) -> None:

@@ -80,6 +80,15 @@ CASES = [
     ("People said she was kidnapped, but I don't know if it's true.", "abduction", "hearsay"),
     ("I heard that her aunt sold her to a broker.", "sale", "hearsay"),
     ("Rumours say the girls in that house work in a brothel.", "prostitution", "hearsay"),
+    (
+        "Her neighbours said the farmer had bought her, but she never saw it herself.",
+        "sale",
+        "hearsay",
+    ),
+    ("She suspects the younger girl was sold to a bathhouse.", "sale", "hearsay"),
+    ("The aunt fears that her niece was sold.", "sale", "hypothetical"),
+    # a denial is a negation
+    ("She denies that anyone ever sold her.", "sale", "negated"),
     # a counterfactual ("if ... had", inverted "had she", "would have" + participle) is
     # hypothetical even for rules exempt from hypothetical cues (coercion's offers)
     (

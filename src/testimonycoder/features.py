@@ -61,6 +61,22 @@ class DocBatch:
     questions: list[list[bool]]  # per doc, per sentence: inside an interviewer turn
 
 
+def concat_batches(parts: list[DocBatch]) -> DocBatch:
+    """The batches of consecutive chunks of documents as one batch, in order."""
+    starts = np.cumsum([0] + [int(b.offsets[-1]) for b in parts[:-1]])
+    offsets = [parts[0].offsets[:1]] + [
+        b.offsets[1:] + s for b, s in zip(parts, starts, strict=True)
+    ]
+    return DocBatch(
+        sentences=sp.vstack([b.sentences for b in parts], format="csr"),
+        passages=sp.vstack([b.passages for b in parts], format="csr"),
+        documents=sp.vstack([b.documents for b in parts], format="csr"),
+        spans=[s for b in parts for s in b.spans],
+        offsets=np.concatenate(offsets).astype(np.int64),
+        questions=[q for b in parts for q in b.questions],
+    )
+
+
 class Featurizer:
     """Stateless transformer from Docs to sparse feature matrices."""
 

@@ -27,7 +27,8 @@ from testimonycoder.errors import InputError
 from testimonycoder.features import DocBatch
 from testimonycoder.metrics import code_metrics
 from testimonycoder.model import Span, TestimonyClassifier
-from testimonycoder.pipeline import ATTRIBUTES_PIPE, build_nlp, pipeline_codebook
+from testimonycoder.pipeline import build_nlp, pipeline_codebook
+from testimonycoder.training_docs import rules_and_features
 
 MIN_POSITIVES = 5
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
@@ -135,14 +136,9 @@ def train(
             warnings.append(msg)
             warn(msg)
     progress("processing documents")
-    # The attributes (prices, ages...) are not features: skip them.
-    with nlp.select_pipes(disable=[ATTRIBUTES_PIPE]):
-        docs = list(nlp.pipe((r.text for r in records), batch_size=32))
-    rules = np.array([[int(c in d._.codes) for c in codes] for d in docs], dtype=np.int64)
     spans = [r.spans for r in records]
     template = TestimonyClassifier(codes, seed=seed, **(params or {}))
-    featurizer = template._featurizer()
-    batch = featurizer.transform(docs)
+    rules, batch = rules_and_features(nlp, template._featurizer(), [r.text for r in records], codes)
 
     if groups is not None and len(set(groups)) < 2:
         raise InputError(
