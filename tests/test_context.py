@@ -65,6 +65,7 @@ CASES = [
     ("A man grabbed her arm at the station; she pulled free and hid.", "abduction", "attempted"),
     ("He grabbed my sister by the river, but she fought him off.", "abduction", "attempted"),
     ("She does not know whether money changed hands.", "sale", "hearsay"),
+    ("A man offered to buy me from the broker for his son.", "sale", "attempted"),
     ("I didn't know whether they sold her to the farmer.", "sale", "hearsay"),
     # hypothetical
     (
