@@ -61,3 +61,15 @@ def test_worker_error_is_raised_and_pending_work_cancelled() -> None:
     with pytest.raises(ValueError, match="bad batch 2"):
         list(stream)
     assert len(cancelled) == 3  # batches 3, 4, 5 were in flight
+
+
+def test_usable_cpus_without_an_affinity_call(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # macOS and Windows have no os.sched_getaffinity: fall back to the machine's count.
+    import os
+
+    from testimonycoder import parallel
+
+    assert parallel.usable_cpus() >= 1
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert parallel.usable_cpus() == 3

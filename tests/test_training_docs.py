@@ -32,7 +32,7 @@ def test_forked_chunks_give_the_features_of_one_process(nlp, monkeypatch) -> Non
     monkeypatch.setattr(training_docs, "CHUNK", 1000)
     rules1, one = training_docs.rules_and_features(nlp, featurizer, texts, CODES)
     monkeypatch.setattr(training_docs, "CHUNK", 5)
-    monkeypatch.setattr(training_docs.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(training_docs, "usable_cpus", lambda: 2)
     rules2, many = training_docs.rules_and_features(nlp, featurizer, texts, CODES)
 
     assert rules1.shape == (len(texts), len(CODES)) and rules1.sum() > 0

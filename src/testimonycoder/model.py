@@ -23,7 +23,6 @@ code.
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict
 from typing import Any
 
@@ -37,6 +36,7 @@ from spacy.tokens import Doc
 from testimonycoder.codebook import Codebook
 from testimonycoder.features import DocBatch, FeatureConfig, Featurizer
 from testimonycoder.hybrid import DocScores
+from testimonycoder.parallel import usable_cpus
 from testimonycoder.scorer import (
     PARAMS,
     ModelScorer,
@@ -80,7 +80,7 @@ def _fit_linear(X: Any, Y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray,
     # liblinear's dual solver is much faster when features far outnumber samples (here ~135k
     # hashed features); converting once avoids a float64 copy per code.
     X = X.astype(np.float64).tocsr()
-    workers = max(1, min(Y.shape[1], len(os.sched_getaffinity(0))))
+    workers = max(1, min(Y.shape[1], usable_cpus()))
     fits = Parallel(n_jobs=workers)(
         delayed(_fit_column)(X, Y[:, k], C, seed) for k in range(Y.shape[1])
     )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -90,6 +91,14 @@ def _code_forked_batch(batch: Batch) -> list[Coding]:
     return code_docs(
         docs, [i for i, _ in batch], codebook=_FORKED["codebook"], model=_FORKED["model"]
     )
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on: its affinity set where the OS has one (Linux), else the
+    machine's count (macOS and Windows have no ``os.sched_getaffinity``)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def fork_available() -> bool:

@@ -11,14 +11,13 @@ spaCy's own ``nlp.pipe(n_process=...)`` would ship every Doc back to the parent 
 from __future__ import annotations
 
 import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from testimonycoder.features import DocBatch, Featurizer, concat_batches
-from testimonycoder.parallel import fork_available
+from testimonycoder.parallel import fork_available, usable_cpus
 from testimonycoder.pipeline import ATTRIBUTES_PIPE
 
 if TYPE_CHECKING:
@@ -47,7 +46,7 @@ def rules_and_features(
     nlp: Language, featurizer: Featurizer, texts: list[str], codes: list[str]
 ) -> tuple[np.ndarray, DocBatch]:
     """``(rules (n_docs, n_codes) 0/1 asserted by the rules, feature batch)`` for ``texts``."""
-    workers = min(len(os.sched_getaffinity(0)), max(1, len(texts) // CHUNK))
+    workers = min(usable_cpus(), max(1, len(texts) // CHUNK))
     _FORKED.update(nlp=nlp, featurizer=featurizer, codes=codes)
     try:
         if workers < 2 or len(texts) < MIN_PARALLEL or not fork_available():
