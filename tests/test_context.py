@@ -88,6 +88,8 @@ CASES = [
     ),
     ("She suspects the younger girl was sold to a bathhouse.", "sale", "hearsay"),
     ("The aunt fears that her niece was sold.", "sale", "hypothetical"),
+    # a refusal told in the next sentence ("I did not go") refuses the offer before it
+    ("A woman said there was work in a restaurant in Yanji. I did not go.", "coercion", "refused"),
     # a denial is a negation
     ("She denies that anyone ever sold her.", "sale", "negated"),
     # a counterfactual ("if ... had", inverted "had she", "would have" + participle) is
