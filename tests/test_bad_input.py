@@ -433,6 +433,12 @@ def f_malformed_annotations(tmp: Path) -> Path:
     return _jsonl(tmp, rows, name="annotations.jsonl")
 
 
+def f_quote_only_spans(tmp: Path) -> Path:
+    span = {"quote": "sold me", "code": "sale", "status": "asserted"}
+    rows = [json.dumps({"id": "a", "spans": []}), json.dumps({"id": "b", "spans": [span]})]
+    return _jsonl(tmp, rows, name="coder2.jsonl")
+
+
 def f_qdpx_not_zip(tmp: Path) -> Path:
     (tmp / "project.qdpx").write_text("this is not a zip archive")
     return tmp / "project.qdpx"
@@ -602,6 +608,12 @@ CASES = [
         "audit-malformed-line",
         audit_on(f_malformed_annotations),
         ("annotations.jsonl", "2"),
+        needs=("audit",),
+    ),
+    Case(
+        "audit-quote-only-spans",
+        audit_on(f_quote_only_spans),
+        ("coder2.jsonl:2", "'b'", "start"),
         needs=("audit",),
     ),
     # .qdpx projects (issue 6)

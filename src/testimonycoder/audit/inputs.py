@@ -36,6 +36,11 @@ def corpus_record_rows(record: dict[str, Any], coder: str) -> list[dict[str, Any
     rows: list[dict[str, Any]] = []
     spanned = set()
     for span in record.get("spans") or []:
+        if not isinstance(span, dict) or not {"code", "start", "end"} <= span.keys():
+            raise InputError(
+                f"document '{doc_id}': every span needs 'code', 'start' and 'end' (character "
+                "offsets); resolve quote-only spans to offsets first"
+            )
         status = span.get("status") or "asserted"
         rows.append(
             {
@@ -73,7 +78,10 @@ def _read_jsonl(path: Path, coder: str | None) -> tuple[pd.DataFrame, dict[str, 
                     row["coder"] = coder
                 rows.append(row)
             elif "id" in record:
-                rows.extend(corpus_record_rows(record, coder or path.stem))
+                try:
+                    rows.extend(corpus_record_rows(record, coder or path.stem))
+                except InputError as exc:
+                    raise InputError(f"{path}:{number}: {exc}") from None
                 if isinstance(record.get("text"), str):
                     texts[str(record["id"])] = record["text"]
             else:
