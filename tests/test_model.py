@@ -8,12 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.model_selection import KFold
 
 from testimonycoder.codebook import load_codebook
 from testimonycoder.errors import ModelError
-from testimonycoder.model import TestimonyClassifier
+from testimonycoder.model import TestimonyClassifier, fit_batches
 from testimonycoder.model_store import MODEL_FILE, load_model, save_model
-from testimonycoder.training import TrainingRecord, train
+from testimonycoder.training import TrainingRecord, _subset, train
 
 RARE = "Zyxwvutsrqpon"  # a made-up surname that appears in one training document only
 
@@ -247,3 +248,40 @@ def test_threshold_falls_in_the_gap_between_the_classes() -> None:
     threshold, floor = _best_threshold(probs, np.zeros_like(y), y)
     assert 0.40 < threshold <= 0.55
     assert floor in (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def test_fits_in_one_queue_equal_fits_one_by_one(root: Path, nlp) -> None:  # type: ignore[no-untyped-def]
+    records = _records(root, 40)
+    Y = np.array([[int(c in r.codes) for c in load_codebook().top_level] for r in records])
+    spans = [r.spans for r in records]
+    batch = TestimonyClassifier()._featurizer().transform([nlp(r.text) for r in records])
+    parts = [np.arange(0, 25), np.arange(15, 40)]
+    alone = []
+    for idx in parts:
+        m = TestimonyClassifier(load_codebook().top_level, seed=2)
+        alone.append(m.fit_batch(_subset(batch, idx), Y[idx], [spans[i] for i in idx]))
+    queued = [TestimonyClassifier(load_codebook().top_level, seed=2) for _ in parts]
+    fit_batches(queued, [(_subset(batch, i), Y[i], [spans[j] for j in i]) for i in parts])
+    for a, q in zip(alone, queued, strict=True):
+        assert np.array_equal(a.passage_coef_, q.passage_coef_)
+        assert np.array_equal(a.doc_intercept_, q.doc_intercept_)
+
+
+def test_final_model_is_the_average_of_the_fold_models(root: Path, nlp) -> None:  # type: ignore[no-untyped-def]
+    records = _records(root, 40)
+    codes = load_codebook().top_level
+    averaged = train(records, folds=3, seed=4).model
+    refitted = train(records, folds=3, seed=4, final="refit").model
+    Y = np.array([[int(c in r.codes) for c in codes] for r in records])
+    batch = TestimonyClassifier()._featurizer().transform([nlp(r.text) for r in records])
+    folds = []
+    for tr, _ in KFold(3, shuffle=True, random_state=4).split(records):
+        m = TestimonyClassifier(codes, seed=4)
+        folds.append(m.fit_batch(_subset(batch, tr), Y[tr], [records[j].spans for j in tr]))
+    mean = np.mean([f.passage_coef_ for f in folds], axis=0)
+    assert np.allclose(averaged.passage_coef_, mean, atol=1e-6)
+    assert np.allclose(averaged.doc_intercept_, np.mean([f.doc_intercept_ for f in folds], 0))
+    assert not np.allclose(refitted.passage_coef_, mean, atol=1e-6)
+    assert np.array_equal(averaged.thresholds_, refitted.thresholds_)
+    with pytest.raises(ValueError, match="final"):
+        train(records, folds=3, final="best")

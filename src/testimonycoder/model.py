@@ -69,26 +69,58 @@ def _fit_column(X: Any, y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray,
     return model.coef_[0].astype(np.float32), float(model.intercept_[0])
 
 
-def _fit_linear(X: Any, Y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """One logistic regression per column of ``Y``, as ``(coef (k, F) float32, intercept (k,))``.
+def _fit_linear(
+    problems: list[tuple[Any, np.ndarray]], C: float, seed: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """One logistic regression per column of each ``Y``, as ``(coef (k, F) float32,
+    intercept (k,))`` per ``(X, Y)`` problem.
 
     A column with a single class (e.g. no positive example in a tiny training set) becomes a
-    constant model: zero weights and the logit of a smoothed rate as intercept. The columns are
-    fitted in worker processes, one per CPU. Not threads: liblinear shuffles with the C
+    constant model: zero weights and the logit of a smoothed rate as intercept. All columns of
+    all problems go to one queue of worker processes, one per CPU, so that a core waits only at
+    the very end, not at the end of every problem. Not threads: liblinear shuffles with the C
     library's global ``rand()``, so fits sharing a process would not be reproducible.
     """
     # liblinear's dual solver is much faster when features far outnumber samples (here ~135k
     # hashed features); converting once avoids a float64 copy per code.
-    X = X.astype(np.float64).tocsr()
-    workers = max(1, min(Y.shape[1], usable_cpus()))
+    matrices = [X.astype(np.float64).tocsr() for X, _ in problems]
+    tasks = [(i, k) for i, (_, Y) in enumerate(problems) for k in range(Y.shape[1])]
+    workers = max(1, min(len(tasks), usable_cpus()))
     fits = Parallel(n_jobs=workers)(
-        delayed(_fit_column)(X, Y[:, k], C, seed) for k in range(Y.shape[1])
+        delayed(_fit_column)(matrices[i], problems[i][1][:, k], C, seed) for i, k in tasks
     )
-    coef = np.zeros((Y.shape[1], X.shape[1]), dtype=np.float32)
-    intercept = np.zeros(Y.shape[1], dtype=np.float64)
-    for k, (w, b) in enumerate(fits):
-        coef[k], intercept[k] = w, b
-    return coef, intercept
+    out = [
+        (np.zeros((Y.shape[1], X.shape[1]), dtype=np.float32), np.zeros(Y.shape[1]))
+        for X, Y in problems
+    ]
+    for (i, k), (w, b) in zip(tasks, fits, strict=True):
+        out[i][0][k], out[i][1][k] = w, b
+    return out
+
+
+FitData = tuple[DocBatch, np.ndarray, list[list[Span]] | None]
+
+
+def fit_batches(models: list[TestimonyClassifier], data: list[FitData]) -> None:
+    """Fit each model on its ``(batch, Y, spans)`` (see :meth:`TestimonyClassifier.fit_batch`),
+    with the logistic regressions of all of them in one worker queue (the folds of ``train``)."""
+    problems: list[tuple[Any, np.ndarray]] = []
+    for model, (batch, Y, spans) in zip(models, data, strict=True):
+        model.codes_ = list(model.codes or [])
+        problems.append(model._passage_training_set(batch, Y, spans, model.codes_))
+        problems.append((batch.documents, Y))
+    C, seed = {m.C for m in models}, {m.seed for m in models}
+    if len(C) != 1 or len(seed) != 1:
+        raise ValueError("fit_batches needs models with the same C and seed")
+    fits = _fit_linear(problems, C.pop(), seed.pop())
+    for j, model in enumerate(models):
+        model.passage_coef_, model.passage_intercept_ = fits[2 * j]
+        model.doc_coef_, model.doc_intercept_ = fits[2 * j + 1]
+        if not hasattr(model, "calibrators_"):
+            n = len(model.codes_)
+            model.calibrators_ = np.tile(np.array([[4.0, 4.0, -4.0]]), (n, 1))
+            model.thresholds_ = np.full(n, 0.5)
+            model.rule_floors_ = np.full(n, 0.5)
 
 
 class TestimonyClassifier(ClassifierMixin, BaseEstimator):
@@ -151,15 +183,7 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
         spans: list[list[Span]] | None = None,
     ) -> TestimonyClassifier:
         """Fit the passage and document models on featurised docs (no calibration)."""
-        codes = list(self.codes or [])
-        self.codes_ = codes
-        P, y_pass = self._passage_training_set(batch, Y, spans, codes)
-        self.passage_coef_, self.passage_intercept_ = _fit_linear(P, y_pass, self.C, self.seed)
-        self.doc_coef_, self.doc_intercept_ = _fit_linear(batch.documents, Y, self.C, self.seed)
-        if not hasattr(self, "calibrators_"):
-            self.calibrators_ = np.tile(np.array([[4.0, 4.0, -4.0]]), (len(codes), 1))
-            self.thresholds_ = np.full(len(codes), 0.5)
-            self.rule_floors_ = np.full(len(codes), 0.5)
+        fit_batches([self], [(batch, Y, spans)])
         return self
 
     def fit(
