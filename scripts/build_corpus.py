@@ -1,9 +1,11 @@
-"""Build corpus/{train,validation,test}.jsonl from the authors' raw files in corpus/raw/.
+"""Build corpus/{train,validation,test,unseen}.jsonl from the authors' raw files in corpus/raw/.
 
 Raw records carry span *quotes*; this script resolves them to character offsets, derives the
 document codes from the asserted spans, and splits the training authors' documents into train and
 validation by a stable hash of the id. The test split is the independent author's file
-(corpus/raw/test_*.jsonl) and is never mixed with the others.
+(corpus/raw/test_*.jsonl) and is never mixed with the others. The unseen split is the files of
+later authors kept out of training (corpus/raw/unseen_*.jsonl), for scoring a model on writers it
+has not seen (``testimonycoder evaluate corpus --split unseen``).
 
 Usage: python scripts/build_corpus.py
 """
@@ -58,15 +60,15 @@ def _is_validation(doc_id: str) -> bool:
 
 
 def main() -> int:
-    splits: dict[str, list[dict]] = {"train": [], "validation": [], "test": []}
+    splits: dict[str, list[dict]] = {"train": [], "validation": [], "test": [], "unseen": []}
     for path in sorted(RAW.glob("*.jsonl")):
         author = path.stem
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue
             doc = resolve(json.loads(line), author)
-            if author.startswith("test"):
-                splits["test"].append(doc)
+            if author.startswith(("test", "unseen")):
+                splits[author.split("_")[0]].append(doc)
             elif _is_validation(doc["id"]):
                 splits["validation"].append(doc)
             else:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CODES = ["coercion", "abduction", "sale", "prostitution", "cybersex", "forced_marriage"]
-SPLITS = ["train", "validation", "test"]
+SPLITS = ["train", "validation", "test", "unseen"]
 NON_ASSERTED = ["negated", "refused", "threatened", "attempted", "hypothetical", "hearsay"]
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from testimonycoder.codebook import STATUSES, load_codebook
 
-SPLITS = ("train", "validation", "test")
+SPLITS = ("train", "validation", "test", "unseen")
 GENRES = {"report_excerpt", "case_note", "transcript", "field_note"}
 
 
@@ -90,6 +90,13 @@ def test_test_split_is_the_independent_author(corpus) -> None:  # type: ignore[n
     assert "synthetic:test_d" not in {
         d["source"] for s in ("train", "validation") for d in corpus[s]
     }
+
+
+def test_unseen_split_is_authors_kept_out_of_training(corpus) -> None:  # type: ignore[no-untyped-def]
+    unseen = {d["source"] for d in corpus["unseen"]}
+    assert unseen and all(s.startswith("synthetic:unseen_") for s in unseen)
+    trained = {d["source"] for s in ("train", "validation", "test") for d in corpus[s]}
+    assert not unseen & trained
 
 
 def test_load_dataset_offline(root: Path) -> None:

@@ -3,7 +3,8 @@
 Accepted: a ``.jsonl``, ``.csv`` or ``.parquet`` file with ``id``, ``text`` and ``codes`` (a list,
 or a ``;``-joined string) and optionally ``spans`` (``[{start, end, code, status}]``); a folder of
 split files such as ``corpus/`` (``train.jsonl``, ``validation.jsonl``, ``test.jsonl``; the
-``split`` option picks which, by default every split except ``test``); a ``datasets``
+``split`` option picks which, by default ``train`` and ``validation``, never the held-out
+``test`` and ``unseen`` splits unless asked for); a ``datasets``
 ``save_to_disk`` folder; and annotation projects (REFI-QDA ``.qdpx`` and annotation-tool exports)
 through :func:`testimonycoder.io.annotations.load_annotated` when it is available.
 """
@@ -20,7 +21,8 @@ from testimonycoder.errors import InputError
 from testimonycoder.io.readers import is_hf_dataset_dir, iter_jsonl_records
 from testimonycoder.training import TrainingRecord
 
-SPLIT_FILES = ("train", "validation", "test")
+TRAINING_SPLITS = ("train", "validation")
+HELD_OUT_SPLITS = ("test", "unseen")  # scored, never trained on unless ``split`` names them
 
 
 def _codes(value: Any, where: str) -> list[str]:
@@ -176,7 +178,7 @@ def _is_tool_export(path: Path) -> bool:
 
 
 def _load_split_folder(path: Path, split: list[str] | None) -> list[TrainingRecord]:
-    wanted = split or [s for s in SPLIT_FILES if s != "test"]
+    wanted = split or list(TRAINING_SPLITS)
     files = [path / f"{s}.jsonl" for s in wanted]
     missing = [f for f in files if not f.exists()]
     if missing:
@@ -199,7 +201,7 @@ def _load_hf(path: Path, split: list[str] | None) -> list[TrainingRecord]:
     except (FileNotFoundError, ValueError, OSError) as exc:
         raise InputError(f"{path}: not a readable datasets folder ({exc})") from None
     if isinstance(ds, DatasetDict):
-        names = split or [s for s in ds if s != "test"]
+        names = split or [s for s in ds if s not in HELD_OUT_SPLITS]
         parts = [(s, ds[s]) for s in names]
     else:
         parts = [("data", ds)]
