@@ -105,6 +105,10 @@ BAD = [
         "unknown status 'maybe'",
     ),
     (
+        lambda d: d["context"].update({"condition_statuses": ["refused", "maybe"]}),
+        "[context -> condition_statuses] unknown status 'maybe'",
+    ),
+    (
         lambda d: d["codes"][0]["rules"][0].update({"terms": ["x"]}),
         "give exactly one of 'pattern' or 'terms'",
     ),

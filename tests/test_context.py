@@ -90,6 +90,17 @@ CASES = [
     ("The aunt fears that her niece was sold.", "sale", "hypothetical"),
     # a refusal told in the next sentence ("I did not go") refuses the offer before it
     ("A woman said there was work in a restaurant in Yanji. I did not go.", "coercion", "refused"),
+    # ... but not when it is the condition of a threat or a question: an if/unless clause
+    (
+        "A woman said there was work in a restaurant in Yanji. I asked what happens if I said no.",
+        "coercion",
+        "asserted",
+    ),
+    (
+        "A woman said there was work in a restaurant in Yanji. If I remember right, I said no.",
+        "coercion",
+        "refused",
+    ),
     # a denial is a negation
     ("She denies that anyone ever sold her.", "sale", "negated"),
     # a counterfactual ("if ... had", inverted "had she", "would have" + participle) is

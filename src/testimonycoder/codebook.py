@@ -207,6 +207,11 @@ class Context(_Strict):
     # Status of a hit in a sentence that ends with "?" and has no trigger: a question asserts
     # nothing ("Sold? I think so."). None keeps such hits asserted.
     question_status: str | None = None
+    # Words that open a condition ("if", "unless"). A post trigger of one of
+    # ``condition_statuses`` inside such a clause states a condition, not what happened: in "he
+    # would report me if I did not go" the refusal cue does not reach back to the offer.
+    condition_words: list[str] = Field(default_factory=list)
+    condition_statuses: list[str] = Field(default_factory=list)
     priority: list[str] = Field(default_factory=lambda: list(STATUSES[1:]))
 
     @field_validator("statuses")
@@ -214,6 +219,14 @@ class Context(_Strict):
     def _known_statuses(cls, value: dict[str, Trigger]) -> dict[str, Trigger]:
         for key in value:
             if key not in STATUSES or key == "asserted":
+                raise ValueError(f"unknown status '{key}' (use one of {', '.join(STATUSES[1:])})")
+        return value
+
+    @field_validator("condition_statuses")
+    @classmethod
+    def _known_condition_statuses(cls, value: list[str]) -> list[str]:
+        for key in value:
+            if key not in STATUSES[1:]:
                 raise ValueError(f"unknown status '{key}' (use one of {', '.join(STATUSES[1:])})")
         return value
 

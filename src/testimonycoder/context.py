@@ -88,6 +88,8 @@ class ContextDetector:
         self._clause_starts = frozenset(normalise(t) for t in ctx.clause_starts)
         self._phrase_triggers = frozenset(normalise(t) for t in ctx.phrase_triggers)
         self._question_status = ctx.question_status
+        self._condition_words = frozenset(normalise(w) for w in ctx.condition_words)
+        self._condition_statuses = frozenset(ctx.condition_statuses)
         self._counterfactual = _CounterfactualFinder(vocab, ctx.counterfactual)
         self._triggers = PhraseMatcher(vocab, attr="LOWER")
         for status, trig in ctx.statuses.items():
@@ -116,6 +118,12 @@ class ContextDetector:
             if any(ps <= start and end <= pe for ps, pe in pseudo):
                 continue
             status, direction = doc.vocab.strings[match_id].split("|")
+            if (
+                direction == "post"
+                and status in self._condition_statuses
+                and self._in_condition(doc, start)
+            ):
+                continue
             phrase = normalise(doc[start:end].text) in self._phrase_triggers
             found.append(_Trigger(start, end, status, direction, phrase=phrase))
         unreal, reversed_ = self._counterfactual(doc, self._ends_scope)
@@ -187,6 +195,17 @@ class ContextDetector:
                 return question, None
             return "asserted", None
         return best[2], best[3]
+
+    def _in_condition(self, doc: Doc, start: int) -> bool:
+        """Whether the trigger at ``start`` opens inside a condition: a condition word at most
+        four tokens before it, with no punctuation between ("if I did not go", "if she really
+        did not go", not "if he came, I did not go" or "if she complained - never did")."""
+        for i in range(start - 1, max(start - 5, -1), -1):
+            if doc[i].is_punct or self._ends_scope(doc, i):
+                return False
+            if normalise(doc[i].text) in self._condition_words:
+                return True
+        return False
 
     def _ends_scope(self, doc: Doc, i: int) -> bool:
         """A terminator, or a comma that opens a new clause (", and he sold her")."""
