@@ -13,7 +13,9 @@ A model folder holds:
 
 Loading needs neither scikit-learn nor pickle: it returns a
 :class:`~testimonycoder.scorer.ModelScorer`. Models saved by testimonycoder before format 2
-(``model.skops``) are refused with a message saying how to retrain or convert them.
+(``model.skops``) are refused with a message saying how to retrain or convert them; format 2
+models (before the calibrator took the document's length) are read with a zero length weight,
+so they code as they did.
 """
 
 from __future__ import annotations
