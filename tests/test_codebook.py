@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,16 @@ def test_bundled_codebook_is_valid() -> None:
 def test_minimal_codebook_loads(tmp_path: Path) -> None:
     book = load_codebook(_write(tmp_path, MINIMAL))
     assert book.top_level == ["sale"] and book.subcodes == ["sale.broker"]
+
+
+def test_hash_ignores_options_left_at_their_defaults(tmp_path: Path) -> None:
+    """An option added in a later version, unused, must not invalidate models trained before."""
+    a = load_codebook(_write(tmp_path, MINIMAL)).hash
+    explicit = copy.deepcopy(MINIMAL)
+    explicit["context"].update({"condition_words": [], "condition_statuses": []})
+    assert load_codebook(_write(tmp_path, explicit)).hash == a
+    explicit["context"]["condition_words"] = ["if"]
+    assert load_codebook(_write(tmp_path, explicit)).hash != a
 
 
 def test_hash_ignores_formatting(tmp_path: Path) -> None:

@@ -334,8 +334,13 @@ class Codebook(_Strict):
 
     @property
     def hash(self) -> str:
-        """Content hash of the codebook (independent of YAML formatting and comments)."""
-        canonical = json.dumps(self.model_dump(by_alias=True), sort_keys=True, ensure_ascii=False)
+        """Content hash of the codebook (independent of YAML formatting and comments).
+
+        Fields left at their defaults are not part of it, so a codebook that does not use an
+        option added in a later version (such as ``condition_words``) keeps its hash, and the
+        models trained under it keep working."""
+        content = self.model_dump(by_alias=True, exclude_defaults=True)
+        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
