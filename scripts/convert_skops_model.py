@@ -1,9 +1,8 @@
-"""Convert a model folder of format 1 (``model.skops``) to the current format (``model.npz``).
+"""Convert a model folder of format 1 (``model.skops``) to format 2 (``model.npz``).
 
 Usage: python scripts/convert_skops_model.py OLD_FOLDER NEW_FOLDER
 
-The arrays are copied unchanged (the calibrators get a zero weight for the document length, an
-input added in format 3), so the converted model codes exactly as the old one did. The
+The arrays are copied unchanged, so the converted model codes exactly as the old one did. The
 old file is checked against its manifest's hash and read with skops with no trusted types (as
 testimonycoder read it before format 2). Needs ``pip install skops``, which testimonycoder itself
 no longer depends on. The other files of the folder (metrics, model card) are copied as they are.
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from testimonycoder.model_store import MANIFEST, OLD_MODEL_FILE, read_manifest, save_model
-from testimonycoder.scorer import ARRAYS, PARAMS, ModelScorer, without_length
+from testimonycoder.scorer import ARRAYS, PARAMS, ModelScorer
 
 
 def convert(old: Path, new: Path) -> None:
@@ -40,7 +39,6 @@ def convert(old: Path, new: Path) -> None:
         params={k: state["params"][k] for k in PARAMS},
         arrays={name: np.asarray(state[name]) for name in ARRAYS},
     )
-    scorer.arrays["calibrators"] = without_length(scorer.arrays["calibrators"])
     scorer.check_shapes()
     new.mkdir(parents=True, exist_ok=True)
     for path in old.iterdir():

@@ -13,7 +13,7 @@ from sklearn.model_selection import KFold
 from testimonycoder.codebook import load_codebook
 from testimonycoder.errors import ModelError
 from testimonycoder.model import TestimonyClassifier, fit_batches
-from testimonycoder.model_store import FORMAT_VERSION, MODEL_FILE, load_model, save_model
+from testimonycoder.model_store import MODEL_FILE, load_model, save_model
 from testimonycoder.training import TrainingRecord, _subset, train
 
 RARE = "Zyxwvutsrqpon"  # a made-up surname that appears in one training document only
@@ -88,11 +88,7 @@ def _write_with_manifest(folder: Path, payload: bytes, **extra: object) -> None:
     import hashlib
 
     (folder / MODEL_FILE).write_bytes(payload)
-    manifest = {
-        "sha256": hashlib.sha256(payload).hexdigest(),
-        "size": len(payload),
-        "format": FORMAT_VERSION,
-    }
+    manifest = {"sha256": hashlib.sha256(payload).hexdigest(), "size": len(payload), "format": 2}
     (folder / "manifest.json").write_text(json.dumps({**manifest, **extra}))
 
 
@@ -289,41 +285,3 @@ def test_final_model_is_the_average_of_the_fold_models(root: Path, nlp) -> None:
     assert np.array_equal(averaged.thresholds_, refitted.thresholds_)
     with pytest.raises(ValueError, match="final"):
         train(records, folds=3, final="best")
-
-
-def test_calibrator_sees_the_length_in_passages(nlp, small) -> None:  # type: ignore[no-untyped-def]
-    """A long account's highest passage score is high by chance more often than a short one's;
-    the calibrator gets log(1 + passages) to correct for it."""
-    short = nlp("I sold fish at the market.")
-    long = nlp(" ".join(["I sold fish at the market."] * 6))
-    scorer = small.model.scorer()
-    raw, per_doc = scorer.raw_scores(scorer.featurizer.transform([short, long]))
-    assert raw.shape == (2, len(small.model.codes_), 3)
-    assert [len(p) for p in per_doc] == [1, 6]
-    assert np.allclose(raw[:, :, 2], np.log1p([[1], [6]]))
-    assert small.model.calibrators_.shape == (len(small.model.codes_), 4)
-
-
-def test_format_2_model_is_read_with_a_zero_length_weight(tmp_path: Path, nlp, small) -> None:  # type: ignore[no-untyped-def]
-    """A model saved before the length input codes exactly as it did."""
-    import hashlib
-    import io
-
-    save_model(small.model, tmp_path, metadata={"codebook": "x"})
-    manifest = json.loads((tmp_path / "manifest.json").read_text())
-    with np.load(tmp_path / MODEL_FILE) as npz:
-        arrays = {name: npz[name] for name in npz.files}
-    arrays["calibrators"] = np.delete(arrays["calibrators"], 2, axis=1)  # as format 2 saved it
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    payload = buffer.getvalue()
-    (tmp_path / MODEL_FILE).write_bytes(payload)
-    manifest.update(sha256=hashlib.sha256(payload).hexdigest(), size=len(payload), format=2)
-    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
-    old = load_model(tmp_path)
-    assert np.array_equal(old.arrays["calibrators"][:, 2], np.zeros(len(small.model.codes_)))
-    docs = [nlp("The broker sold me to a farmer. I ran away later."), nlp("I sold fish.")]
-    w = np.delete(small.model.calibrators_, 2, axis=1)
-    raw, _ = old.raw_scores(old.featurizer.transform(docs))
-    z = raw[:, :, 0] * w[None, :, 0] + raw[:, :, 1] * w[None, :, 1] + w[None, :, 2]
-    assert np.allclose(old.predict_proba(docs), 1 / (1 + np.exp(-z)))

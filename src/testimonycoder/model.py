@@ -10,9 +10,8 @@ For each code ``c``:
 1. a passage model scores every sentence with its neighbours (see :mod:`testimonycoder.features`);
    it is trained on sentences labelled by the gold spans when a document has spans;
 2. a document model scores the whole document;
-3. a calibrator (logistic regression fitted on out-of-fold scores) turns
-   ``[max passage score, document score, log(1 + number of passages)]`` into a calibrated
-   probability;
+3. a calibrator (logistic regression on the two scores, fitted on out-of-fold scores) turns
+   ``[max passage score, document score]`` into a calibrated probability;
 4. a per-code threshold maximising out-of-fold F1 (smoothed over neighbouring thresholds)
    decides the code.
 
@@ -119,7 +118,7 @@ def fit_batches(models: list[TestimonyClassifier], data: list[FitData]) -> None:
         model.doc_coef_, model.doc_intercept_ = fits[2 * j + 1]
         if not hasattr(model, "calibrators_"):
             n = len(model.codes_)
-            model.calibrators_ = np.tile(np.array([[4.0, 4.0, 0.0, -4.0]]), (n, 1))
+            model.calibrators_ = np.tile(np.array([[4.0, 4.0, -4.0]]), (n, 1))
             model.thresholds_ = np.full(n, 0.5)
             model.rule_floors_ = np.full(n, 0.5)
 
@@ -253,7 +252,7 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
         )
 
     def raw_scores(self, batch: DocBatch) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Uncalibrated ``(doc_scores (n_docs, n_codes, 3), per-doc passage scores)``."""
+        """Uncalibrated ``(doc_scores (n_docs, n_codes, 2), per-doc passage scores)``."""
         check_is_fitted(self, "passage_coef_")
         return raw_scores(
             batch,

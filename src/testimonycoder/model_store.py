@@ -13,9 +13,7 @@ A model folder holds:
 
 Loading needs neither scikit-learn nor pickle: it returns a
 :class:`~testimonycoder.scorer.ModelScorer`. Models saved by testimonycoder before format 2
-(``model.skops``) are refused with a message saying how to retrain or convert them; format 2
-models (before the calibrator took the document's length) are read with a zero length weight,
-so they code as they did.
+(``model.skops``) are refused with a message saying how to retrain or convert them.
 """
 
 from __future__ import annotations
@@ -31,16 +29,14 @@ import numpy as np
 
 from testimonycoder.errors import ModelError
 from testimonycoder.io.atomic import write_bytes_atomic, write_text_atomic
-from testimonycoder.scorer import ARRAYS, PARAMS, ModelScorer, without_length
+from testimonycoder.scorer import ARRAYS, PARAMS, ModelScorer
 
 if TYPE_CHECKING:
     from testimonycoder.model import TestimonyClassifier
 
 MODEL_FILE = "model.npz"
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 3  # 3: the calibrators take the length in passages
-# Format 2 differs only by the calibrators' missing length weight; it is read with a zero one.
-READABLE_FORMATS = (2, FORMAT_VERSION)
+FORMAT_VERSION = 2
 OLD_MODEL_FILE = "model.skops"  # format 1, read only by scripts/convert_skops_model.py
 # The dtypes the scorer computes with (coefficients in float32, the rest in float64).
 _DTYPES = {name: np.float32 if name.endswith("_coef") else np.float64 for name in ARRAYS}
@@ -121,14 +117,12 @@ def load_model(folder: Path) -> ModelScorer:
             f"{path}: does not match the size and hash in {MANIFEST} (the file is truncated or "
             "was altered); retrain the model or copy the folder again"
         )
-    if manifest.get("format") not in READABLE_FORMATS:
+    if manifest.get("format") != FORMAT_VERSION:
         raise ModelError(
             f"{folder / MANIFEST}: model format {manifest.get('format')} is not supported "
             f"(expected {FORMAT_VERSION}); retrain the model with 'testimonycoder train'"
         )
     arrays = _read_arrays(data, path)
-    if manifest["format"] == 2 and arrays["calibrators"].shape[1:] == (3,):
-        arrays["calibrators"] = without_length(arrays["calibrators"])
     try:
         codes = [str(c) for c in manifest["codes"]]
         params = {k: manifest["params"][k] for k in PARAMS}

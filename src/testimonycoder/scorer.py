@@ -7,8 +7,8 @@ scikit-learn, which took longer to import than the rest of a ``code`` run's star
 
 For each code: passage and document scores are logistic functions of the hashed features
 (:mod:`testimonycoder.features`); the calibrated probability is a logistic function of
-``[max passage score, document score, log(1 + number of passages)]``; the per-code threshold and
-rule floor decide the code together with the rules (:mod:`testimonycoder.hybrid`).
+``[max passage score, document score]``; the per-code threshold and rule floor decide the code
+together with the rules (:mod:`testimonycoder.hybrid`).
 """
 
 from __future__ import annotations
@@ -54,22 +54,10 @@ def logistic_scores(coef: np.ndarray, intercept: np.ndarray, X: Any) -> np.ndarr
     return 1.0 / (1.0 + np.exp(-z))
 
 
-# Inputs of the calibrator, the last axis of ``raw_scores``' first result.
-CALIBRATOR_INPUTS = ("max passage score", "document score", "log(1 + passages)")
-
-
-def without_length(calibrators: np.ndarray) -> np.ndarray:
-    """Calibrators of a model trained before the length input (``[w_passage, w_doc, bias]``)
-    with a zero length weight inserted: the same probabilities as before."""
-    return np.insert(calibrators, 2, 0.0, axis=1)
-
-
 def calibrate(calibrators: np.ndarray, raw: np.ndarray) -> np.ndarray:
-    """Calibrated probabilities ``(n_docs, n_codes)`` from raw stacked scores
-    ``(n_docs, n_codes, len(CALIBRATOR_INPUTS))``; ``calibrators`` is ``(n_codes, inputs + 1)``,
-    the weights and then the bias."""
+    """Calibrated probabilities ``(n_docs, n_codes)`` from raw stacked scores ``(.., .., 2)``."""
     w = calibrators
-    z = (raw * w[None, :, :-1]).sum(axis=2) + w[None, :, -1]
+    z = raw[:, :, 0] * w[None, :, 0] + raw[:, :, 1] * w[None, :, 1] + w[None, :, 2]
     return 1.0 / (1.0 + np.exp(-z))
 
 
@@ -78,18 +66,14 @@ def raw_scores(
     passage: tuple[np.ndarray, np.ndarray],
     document: tuple[np.ndarray, np.ndarray],
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Uncalibrated ``(doc_scores (n_docs, n_codes, 3), per-doc passage scores)``.
+    """Uncalibrated ``(doc_scores (n_docs, n_codes, 2), per-doc passage scores)``.
 
-    ``passage`` and ``document`` are ``(coef, intercept)`` pairs. The third input is the length
-    of the document in passages: the highest of many passage scores is higher by chance than the
-    highest of a few, so without it a long account with no event reads as more likely coded than
-    a short one (on 1,200 documents by ten unseen authors, false positives per document went from
-    0.10 under 80 words to 0.25 at 180-260 words, and missed codes from 13% to 4%).
+    ``passage`` and ``document`` are ``(coef, intercept)`` pairs.
     """
     pass_scores = logistic_scores(*passage, batch.passages)
     doc_scores = logistic_scores(*document, batch.documents)
     n_codes = pass_scores.shape[1]
-    out = np.zeros((len(batch.spans), n_codes, len(CALIBRATOR_INPUTS)))
+    out = np.zeros((len(batch.spans), n_codes, 2))
     per_doc = []
     for d in range(len(batch.spans)):
         lo, hi = int(batch.offsets[d]), int(batch.offsets[d + 1])
@@ -98,7 +82,6 @@ def raw_scores(
         per_doc.append(ps)
         out[d, :, 0] = ps.max(axis=0) if hi > lo else 0.0
         out[d, :, 1] = doc_scores[d]
-        out[d, :, 2] = np.log1p(hi - lo)
     return out, per_doc
 
 
@@ -212,7 +195,7 @@ class ModelScorer:
             "passage_intercept": (k,),
             "doc_coef": (k, n),
             "doc_intercept": (k,),
-            "calibrators": (k, len(CALIBRATOR_INPUTS) + 1),
+            "calibrators": (k, 3),
             "thresholds": (k,),
             "rule_floors": (k,),
         }

@@ -29,7 +29,6 @@ from testimonycoder.features import DocBatch
 from testimonycoder.metrics import code_metrics
 from testimonycoder.model import FitData, Span, TestimonyClassifier, fit_batches
 from testimonycoder.pipeline import build_nlp, pipeline_codebook
-from testimonycoder.scorer import CALIBRATOR_INPUTS
 from testimonycoder.training_docs import rules_and_features
 
 MIN_POSITIVES = 5
@@ -75,13 +74,12 @@ def _hybrid(
 
 
 def _fit_calibrator(raw: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
-    """The weights of a logistic calibrator on the raw inputs (``CALIBRATOR_INPUTS``), then
-    its bias."""
+    """``[w_passage, w_doc, bias]`` of a logistic calibrator on two raw scores."""
     if y.min() == y.max():
         rate = (y.sum() + 0.5) / (len(y) + 1.0)
-        return np.append(np.zeros(raw.shape[1]), float(np.log(rate / (1 - rate))))
+        return np.array([0.0, 0.0, float(np.log(rate / (1 - rate)))])
     lr = LogisticRegression(C=10.0, random_state=seed).fit(raw, y)
-    return np.append(lr.coef_[0], lr.intercept_[0])
+    return np.array([lr.coef_[0, 0], lr.coef_[0, 1], lr.intercept_[0]])
 
 
 def _best_threshold(probs: np.ndarray, rules: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -159,7 +157,7 @@ def train(
             f"group '{groups[0]}'; drop --group-by or use a column that differs between documents"
         )
     n_folds = max(2, min(folds, len(records), len(set(groups)) if groups else len(records)))
-    raw_oof = np.zeros((len(records), len(codes), len(CALIBRATOR_INPUTS)))
+    raw_oof = np.zeros((len(records), len(codes), 2))
     splitter = (
         GroupKFold(n_folds, shuffle=True, random_state=seed)
         if groups
