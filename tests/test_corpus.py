@@ -123,3 +123,21 @@ def test_datasheet_numbers_are_what_the_script_prints(root: Path) -> None:
     card = (root / "corpus/README.md").read_text(encoding="utf-8")
     block = card.split("<!-- stats -->")[1].split("<!-- /stats -->")[0]
     assert block.strip() == out.strip()
+
+
+def test_joined_documents_carry_the_union_of_codes(root: Path, tmp_path: Path, corpus) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "joined.jsonl"
+    args = ["--split", "test", "--k", "3", "--n", "5", "--out", str(out)]
+    subprocess.run(
+        [sys.executable, "scripts/join_documents.py", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+    by_text = {d["text"]: d for d in corpus["test"]}
+    joined = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(joined) == 5
+    for doc in joined:
+        parts = [by_text[t] for t in doc["text"].split("\n\n") if t in by_text]
+        assert len(parts) == 3, doc["id"]
+        assert doc["codes"] == sorted({c for p in parts for c in p["codes"]})
