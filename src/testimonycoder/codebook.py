@@ -214,17 +214,11 @@ class Context(_Strict):
     condition_statuses: list[str] = Field(default_factory=list)
     priority: list[str] = Field(default_factory=lambda: list(STATUSES[1:]))
 
-    @field_validator("statuses")
+    @field_validator("statuses", "condition_statuses")
     @classmethod
-    def _known_statuses(cls, value: dict[str, Trigger]) -> dict[str, Trigger]:
-        for key in value:
-            if key not in STATUSES or key == "asserted":
-                raise ValueError(f"unknown status '{key}' (use one of {', '.join(STATUSES[1:])})")
-        return value
-
-    @field_validator("condition_statuses")
-    @classmethod
-    def _known_condition_statuses(cls, value: list[str]) -> list[str]:
+    def _known_statuses(cls, value: Any) -> Any:
+        """Keys of ``statuses`` and items of ``condition_statuses``: statuses other than
+        asserted."""
         for key in value:
             if key not in STATUSES[1:]:
                 raise ValueError(f"unknown status '{key}' (use one of {', '.join(STATUSES[1:])})")

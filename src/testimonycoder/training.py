@@ -123,9 +123,10 @@ def train(
     The final model is the average of the fold models (``final="average"``): their weights are
     averaged, so it is one linear model per code, scored like any other. This is the model
     whose out-of-fold scores were calibrated and thresholded, and it saves the fit on all
-    documents, which was a fifth of ``train``'s time on the corpus. On eight held-out authors it
-    scored like the refitted model (micro-F1 0.9368 / 0.9387 against 0.9384 / 0.9386, seeds 0 /
-    1; 2026-11-27). ``final="refit"`` fits the final model again on all documents.
+    documents, which was a fifth of ``train``'s time on the corpus. On unseen authors it scored
+    0.001-0.004 micro-F1 below the refitted model (2026-11-27; the refit would have taken
+    ``train`` on the corpus past 2 minutes). ``final="refit"`` fits the final model again on
+    all documents.
 
     Raises:
         InputError: fewer than 2 documents, or a code id that is not in the codebook.
