@@ -41,6 +41,8 @@ def main() -> int:
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     path = ROOT / "corpus" / f"{args.split}.jsonl"
+    if not path.exists():
+        raise SystemExit(f"{path}: no such split; use train, validation, test or unseen")
     docs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     if not 1 <= args.k <= len(docs):
         raise SystemExit(f"--k must be between 1 and {len(docs)} (the documents in {path.name})")
