@@ -1,48 +1,79 @@
-"""Convert a model folder of format 1 (``model.skops``) to format 2 (``model.npz``).
+"""Convert a model folder of format 1 (``model.skops``) or 2 (``model.npz``) to format 3.
 
 Usage: python scripts/convert_skops_model.py OLD_FOLDER NEW_FOLDER
 
-The arrays are copied unchanged, so the converted model codes exactly as the old one did. The
-old file is checked against its manifest's hash and read with skops with no trusted types (as
-testimonycoder read it before format 2). Needs ``pip install skops``, which testimonycoder itself
-no longer depends on. The other files of the folder (metrics, model card) are copied as they are.
+The arrays are copied unchanged, so the converted model assigns exactly the codes the old one
+did. Format 3 adds the learned review band (a log-odds margin, see ``testimonycoder.hybrid``),
+which older models lack: the old probability band ``band`` around each threshold is translated
+to log-odds at each code's threshold and averaged. The review queue is therefore close to, not
+the same as, the old one; retrain to learn the band from data. The old file is checked against
+its manifest's hash; a format-1 file is read with skops with no trusted types (as testimonycoder
+read it before format 2), which needs ``pip install skops`` (testimonycoder itself no longer
+depends on it). The other files of the folder (metrics, model card) are copied as they are.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from testimonycoder.model_store import MANIFEST, OLD_MODEL_FILE, read_manifest, save_model
+from testimonycoder.model_store import (
+    MANIFEST,
+    MODEL_FILE,
+    OLD_MODEL_FILE,
+    read_manifest,
+    save_model,
+)
 from testimonycoder.scorer import ARRAYS, PARAMS, ModelScorer
 
 
-def convert(old: Path, new: Path) -> None:
+def _read_state(old: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Arrays and params of a format-1 or format-2 model folder, checked against its hash."""
+    skops_file = (old / OLD_MODEL_FILE).exists()
+    path = old / (OLD_MODEL_FILE if skops_file else MODEL_FILE)
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != manifest["sha256"]:
+        raise SystemExit(f"{path}: does not match the hash in {MANIFEST}")
+    if not skops_file:
+        if manifest.get("format") != 2:
+            raise SystemExit(f"{path}: format {manifest.get('format')}, expected 1 or 2")
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            return {"params": manifest["params"], **{k: npz[k] for k in npz.files}}
     import skops.io as sio
 
-    manifest = read_manifest(old)
-    data = (old / OLD_MODEL_FILE).read_bytes()
-    if hashlib.sha256(data).hexdigest() != manifest["sha256"]:
-        raise SystemExit(f"{old / OLD_MODEL_FILE}: does not match the hash in {MANIFEST}")
-    untrusted = sio.get_untrusted_types(data=data)
-    if untrusted:
-        raise SystemExit(f"{old / OLD_MODEL_FILE}: holds types that are not plain data")
-    state = sio.loads(data, trusted=[])
+    if sio.get_untrusted_types(data=data):
+        raise SystemExit(f"{path}: holds types that are not plain data")
+    state: dict[str, Any] = sio.loads(data, trusted=[])
     if state["format"] != 1:
-        raise SystemExit(f"{old / OLD_MODEL_FILE}: format {state['format']}, expected 1")
+        raise SystemExit(f"{path}: format {state['format']}, expected 1")
+    return state
+
+
+def convert(old: Path, new: Path) -> None:
+    manifest = read_manifest(old)
+    state = _read_state(old, manifest)
+    t = np.clip(np.asarray(state["thresholds"], dtype=np.float64), 0.01, 0.99)
+    band = float(state["params"]["band"])
+    upper = np.clip(t + band, 0.01, 0.99)
+    state["review_band"] = np.array(
+        [float(np.mean(np.log(upper / (1 - upper)) - np.log(t / (1 - t))))]
+    )
+    params = {k: state["params"].get(k) for k in PARAMS}  # review_recall: None, not learned
     scorer = ModelScorer(
-        codes=list(state["codes"]),
-        params={k: state["params"][k] for k in PARAMS},
+        codes=list(state.get("codes", manifest["codes"])),
+        params=params,
         arrays={name: np.asarray(state[name]) for name in ARRAYS},
     )
     scorer.check_shapes()
     new.mkdir(parents=True, exist_ok=True)
     for path in old.iterdir():
-        if path.is_file() and path.name not in (OLD_MODEL_FILE, MANIFEST):
+        if path.is_file() and path.name not in (OLD_MODEL_FILE, MODEL_FILE, MANIFEST):
             shutil.copy2(path, new / path.name)
     metadata = {k: v for k, v in manifest.items() if k not in ("sha256", "format", "size")}
     save_model(scorer, new, metadata=metadata)

@@ -10,7 +10,17 @@ from typer.testing import CliRunner
 from testimonycoder.cli.main import app
 from testimonycoder.codebook import load_codebook
 
-KEYS = {"id", "codes", "subcodes", "scores", "review", "codebook", "evidence", "segments"}
+KEYS = {
+    "id",
+    "codes",
+    "subcodes",
+    "scores",
+    "review",
+    "review_reasons",
+    "codebook",
+    "evidence",
+    "segments",
+}
 EVIDENCE_KEYS = {"code", "start", "end", "text", "source", "status", "experiencer"}
 
 
@@ -28,6 +38,8 @@ def test_code_samples_contract(root: Path, tmp_path: Path) -> None:
         assert set(rec["codes"]) <= set(book.top_level)
         assert all(s.split(".")[0] in rec["codes"] for s in rec["subcodes"])
         assert set(rec["scores"]) == set(book.top_level)
+        assert rec["review"] == bool(rec["review_reasons"])
+        assert all(r.split(": ")[0] in book.top_level for r in rec["review_reasons"])
         assert all(0.0 <= v <= 1.0 for v in rec["scores"].values())
         text = texts[rec["id"]]
         for ev in rec["evidence"]:

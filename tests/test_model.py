@@ -13,7 +13,7 @@ from sklearn.model_selection import KFold
 from testimonycoder.codebook import load_codebook
 from testimonycoder.errors import ModelError
 from testimonycoder.model import TestimonyClassifier, fit_batches
-from testimonycoder.model_store import MODEL_FILE, load_model, save_model
+from testimonycoder.model_store import FORMAT_VERSION, MODEL_FILE, load_model, save_model
 from testimonycoder.training import TrainingRecord, _subset, train
 
 RARE = "Zyxwvutsrqpon"  # a made-up surname that appears in one training document only
@@ -59,7 +59,8 @@ def test_save_load_roundtrip(tmp_path: Path, nlp, small) -> None:  # type: ignor
     assert np.array_equal(loaded.predict_proba(docs), small.model.predict_proba(docs))
     assert loaded.thresholds == small.model.thresholds
     assert loaded.rule_floors == small.model.rule_floors
-    assert loaded.band == small.model.band and loaded.codebook_hash == load_codebook().hash
+    assert loaded.review_band == small.model.review_band > 0
+    assert loaded.codebook_hash == load_codebook().hash
 
 
 def test_no_rare_strings_in_model_file(tmp_path: Path, small) -> None:  # type: ignore[no-untyped-def]
@@ -88,7 +89,11 @@ def _write_with_manifest(folder: Path, payload: bytes, **extra: object) -> None:
     import hashlib
 
     (folder / MODEL_FILE).write_bytes(payload)
-    manifest = {"sha256": hashlib.sha256(payload).hexdigest(), "size": len(payload), "format": 2}
+    manifest = {
+        "sha256": hashlib.sha256(payload).hexdigest(),
+        "size": len(payload),
+        "format": FORMAT_VERSION,
+    }
     (folder / "manifest.json").write_text(json.dumps({**manifest, **extra}))
 
 

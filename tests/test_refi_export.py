@@ -50,7 +50,17 @@ def _coded() -> tuple[list[Document], list[Coding]]:
             ],
             [],
         ),
-        Coding("d2", ["coercion"], [], {"coercion": 0.6}, True, "x", [], []),
+        Coding(
+            "d2",
+            ["coercion"],
+            [],
+            {"coercion": 0.6},
+            True,
+            "x",
+            [],
+            [],
+            review_reasons=["coercion: close to the threshold"],
+        ),
     ]
     return docs, codings
 
@@ -84,6 +94,7 @@ def test_project_validates_and_is_byte_identical(tmp_path: Path, project_schema)
     # d2: the model's code without a span codes the whole source; d2 is in the review set
     assert sources[1]["Coding"][0]["CodeRef"]["@targetGUID"]
     assert doc["Sets"]["Set"][0]["MemberSource"][0]["@targetGUID"] == sources[1]["@guid"]
+    assert "needs review: yes (coercion: close to the threshold)" in sources[1]["Description"]
     codes = doc["CodeBook"]["Codes"]["Code"]
     assert [c["@name"] for c in codes[0]["Code"]] == [
         "Coercion in North Korea",

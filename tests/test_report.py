@@ -92,6 +92,7 @@ RECORDS = [
         "codes": ["coercion", "sale", "prostitution"],
         "subcodes": ["coercion.china"],
         "review": True,
+        "review_reasons": ["coercion: close to the threshold", "cybersex: hearsay"],
         "codebook": "h1",
         "evidence": [
             _ev("coercion", "promised"),
@@ -256,6 +257,11 @@ def test_places_hometowns_review(coded: Path) -> None:
     assert home.loc["Ryanggang", "doc_ids"] == ["b"]
     assert report.links_for("hometowns", "North Hamgyong")["c"] == ["Musan County"]
     assert report.tables["review"]["id"].tolist() == ["b", "e"]
+    # the record's own reasons, or (records written before they existed) a general one
+    assert report.tables["review"]["reason"].tolist() == [
+        "coercion: close to the threshold; cybersex: hearsay",
+        "hearsay evidence",
+    ]
 
 
 def test_redaction_applies_to_every_snippet(coded: Path) -> None:

@@ -81,10 +81,10 @@ def code_docs(
     for doc, doc_id, scored in zip(docs, ids, model_scores, strict=True):
         evidence = rule_evidence(doc)
         if scored is None or model is None:
-            codes, scores, review, extra = rules_only_scores(evidence, top)
+            codes, scores, reasons, extra = rules_only_scores(evidence, top)
         else:
-            codes, scores, review, extra = combine(
-                doc, evidence, scored, top, model.thresholds, model.band, model.rule_floors
+            codes, scores, reasons, extra = combine(
+                doc, evidence, scored, top, model.thresholds, model.review_band, model.rule_floors
             )
         evidence = evidence + extra
         subcodes = [s for s in doc._.subcodes if s.split(".")[0] in codes]
@@ -94,7 +94,8 @@ def code_docs(
                 codes=codes,
                 subcodes=subcodes,
                 scores=scores,
-                review=review,
+                review=bool(reasons),
+                review_reasons=reasons,
                 codebook=codebook_hash,
                 evidence=evidence,
                 segments=_segments(doc, evidence),

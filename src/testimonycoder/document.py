@@ -72,6 +72,8 @@ class Coding:
     segments: list[Segment]
     attributes: list[dict[str, Any]] = field(default_factory=list)
     text: str | None = None
+    # why the document is in the review queue: "code: reason", one per code (hybrid.py)
+    review_reasons: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -80,6 +82,7 @@ class Coding:
             "subcodes": self.subcodes,
             "scores": {k: round(v, 4) for k, v in self.scores.items()},
             "review": self.review,
+            "review_reasons": self.review_reasons,
             "codebook": self.codebook,
             "evidence": [e.to_dict() for e in self.evidence],
             "segments": [s.to_dict() for s in self.segments],

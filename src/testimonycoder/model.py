@@ -121,6 +121,7 @@ def fit_batches(models: list[TestimonyClassifier], data: list[FitData]) -> None:
             model.calibrators_ = np.tile(np.array([[4.0, 4.0, -4.0]]), (n, 1))
             model.thresholds_ = np.full(n, 0.5)
             model.rule_floors_ = np.full(n, 0.5)
+            model.review_band_ = 0.0
 
 
 class TestimonyClassifier(ClassifierMixin, BaseEstimator):
@@ -132,7 +133,9 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
         window: sentences either side of a passage's centre.
         word_features, char_features: hashed feature space sizes.
         word_weight, char_weight, rule_weight: weights of the three feature blocks.
-        band: half-width of the uncertainty band around each threshold (review queue).
+        review_recall: share of the documents coded wrongly out of fold that the review queue
+            must hold; training learns the log-odds band that achieves it (see
+            :mod:`testimonycoder.hybrid`).
         seed: random seed (liblinear's shuffling).
     """
 
@@ -146,7 +149,7 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
         window: int = 0,
         word_features: int = 2**16,
         char_features: int = 2**16,
-        band: float = 0.15,
+        review_recall: float = 0.7,
         seed: int = 0,
         word_weight: float = 1.0,
         char_weight: float = 0.8,
@@ -160,7 +163,7 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
         self.window = window
         self.word_features = word_features
         self.char_features = char_features
-        self.band = band
+        self.review_recall = review_recall
         self.seed = seed
 
     # -- fitting ---------------------------------------------------------------------------
@@ -245,6 +248,7 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
                     getattr(self, "rule_floors_", np.full(len(self.codes_), 0.5)),
                     dtype=np.float64,
                 ),
+                "review_band": np.array([getattr(self, "review_band_", 0.0)], dtype=np.float64),
             },
             codebook_hash=self.codebook_hash,
             name=self.name,
@@ -285,6 +289,10 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
     def rule_floors(self) -> dict[str, float]:
         floors = getattr(self, "rule_floors_", np.full(len(self.codes_), 0.5))
         return {c: float(f) for c, f in zip(self.codes_, floors, strict=True)}
+
+    @property
+    def review_band(self) -> float:
+        return float(getattr(self, "review_band_", 0.0))
 
     codebook_hash: str = ""
     name: str = "testimonycoder-model"

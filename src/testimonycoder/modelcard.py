@@ -92,6 +92,27 @@ def render_model_card(
         "",
         "Rule floors: " + ", ".join(f"{k} {v:.2f}" for k, v in metrics["rule_floors"].items()),
     ]
+    review = metrics.get("review")
+    if review:
+        parts += [
+            "",
+            f"Review queue: log-odds band {review['band']:.3f}, learned so that the queue holds "
+            f"{100 * review['recall_target']:.0f}% of the documents coded wrongly out of fold. "
+            f"Out of fold, {100 * review['wrong']:.1f}% of the documents had a coding error; the "
+            f"band flagged {100 * review['flagged']:.1f}% of the documents, holding "
+            f"{100 * review['wrong_flagged']:.1f}% of those with an error (hearsay evidence "
+            "flags more).",
+        ]
+        choices = review.get("choices", {})
+        if choices:
+            parts += [
+                "",
+                "Other shares (`review_recall` in `--config`), out of fold:",
+                "",
+                "| review_recall | band | documents flagged |",
+                "|---|---|---|",
+                *(f"| {k} | {b:.3f} | {100 * f:.1f}% |" for k, (b, f) in choices.items()),
+            ]
     if test_metrics:
         parts += ["", "## Held-out test split (hybrid decision)", _table(test_metrics)]
     parts += [

@@ -472,7 +472,10 @@ class _Builder:
             if not rec.get("review"):
                 continue
             uncertain = [e for e in rec.get("evidence", []) if e.get("status") == "hearsay"]
-            reason = "hearsay evidence" if uncertain else "rules and model disagree or uncertain"
+            # records written before review reasons existed have none
+            reason = "; ".join(rec.get("review_reasons") or []) or (
+                "hearsay evidence" if uncertain else "rules and model disagree or uncertain"
+            )
             links[rec["id"]] = [e["text"] for e in uncertain] or []
             rows.append((rec["id"], ";".join(rec["codes"]), reason))
         self._link("review", "review", links)

@@ -30,13 +30,13 @@ PARAMS = (
     "window",
     "word_features",
     "char_features",
-    "band",
+    "review_recall",
     "seed",
     "word_weight",
     "char_weight",
     "rule_weight",
 )
-# The learned arrays: name -> number of dimensions (rows are codes).
+# The learned arrays: name -> number of dimensions (rows are codes; ``review_band`` is one value).
 ARRAYS = {
     "passage_coef": 2,
     "passage_intercept": 1,
@@ -45,6 +45,7 @@ ARRAYS = {
     "calibrators": 2,
     "thresholds": 1,
     "rule_floors": 1,
+    "review_band": 1,
 }
 
 
@@ -138,8 +139,9 @@ class ModelScorer:
         return self.featurizer.n_features
 
     @property
-    def band(self) -> float:
-        return float(self.params["band"])
+    def review_band(self) -> float:
+        """Log-odds band of the review queue (see :mod:`testimonycoder.hybrid`)."""
+        return float(self.arrays["review_band"][0])
 
     @property
     def thresholds(self) -> dict[str, float]:
@@ -198,6 +200,7 @@ class ModelScorer:
             "calibrators": (k, 3),
             "thresholds": (k,),
             "rule_floors": (k,),
+            "review_band": (1,),
         }
         for name, shape in expected.items():
             if self.arrays[name].shape != shape:

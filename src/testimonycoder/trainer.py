@@ -23,7 +23,7 @@ _ALLOWED_PARAMS = {
     "window",
     "word_features",
     "char_features",
-    "band",
+    "review_recall",
     "word_weight",
     "char_weight",
     "rule_weight",
@@ -35,7 +35,7 @@ def _noop(message: str) -> None:
 
 
 def load_params(path: Path | None) -> dict[str, Any]:
-    """Hyper-parameters from a YAML file (keys: C, window, word_features, char_features, band)."""
+    """Hyper-parameters from a YAML file (keys: see ``configs/training.yaml``)."""
     if path is None:
         return {}
     try:
@@ -50,7 +50,22 @@ def load_params(path: Path | None) -> dict[str, Any]:
             f"{path}: unknown key(s) {', '.join(sorted(unknown))}; allowed: "
             f"{', '.join(sorted(_ALLOWED_PARAMS))}"
         )
+    for key, value in data.items():
+        _check_param(path, key, value)
     return data
+
+
+def _check_param(path: Path, key: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(f"{path}: '{key}' must be a number, not {value!r}")
+    if key == "review_recall" and not 0 < value <= 1:
+        raise InputError(f"{path}: 'review_recall' must be above 0 and at most 1, not {value}")
+    if key in ("window", "word_features", "char_features") and (
+        not isinstance(value, int) or value < (0 if key == "window" else 1)
+    ):
+        raise InputError(f"{path}: '{key}' must be a whole number, not {value!r}")
+    if key == "C" and value <= 0:
+        raise InputError(f"{path}: 'C' must be above 0, not {value}")
 
 
 def train_to_dir(

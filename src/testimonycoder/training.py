@@ -6,7 +6,8 @@ Procedure (deterministic for the same data, seed and package versions):
 2. ``folds``-fold cross-validation (shuffled with ``seed``) gives out-of-fold raw scores;
 3. per code, a calibrator is fitted on the out-of-fold scores, and the threshold that maximises
    the out-of-fold F1 of the hybrid decision (rules + model, see :mod:`testimonycoder.hybrid`),
-   averaged over neighbouring thresholds, is chosen;
+   averaged over neighbouring thresholds, is chosen; then the review band, the smallest that
+   sends ``review_recall`` of the wrongly coded out-of-fold documents to review;
 4. the final passage and document models are the average of the fold models' weights (with
    ``final="average"``, the default) or are fitted again on all documents (``final="refit"``);
 5. the cross-validated metrics of the model alone, of the rules alone and of the hybrid decision
@@ -26,6 +27,7 @@ from sklearn.model_selection import GroupKFold, KFold
 
 from testimonycoder.errors import InputError
 from testimonycoder.features import DocBatch
+from testimonycoder.hybrid import choose_review_band, review_keys
 from testimonycoder.metrics import code_metrics
 from testimonycoder.model import FitData, Span, TestimonyClassifier, fit_batches
 from testimonycoder.pipeline import build_nlp, pipeline_codebook
@@ -35,6 +37,7 @@ MIN_POSITIVES = 5
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
 FLOOR_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 SMOOTH_STEPS = 2
+REVIEW_SHARES = (0.5, 0.6, 0.7, 0.8, 0.9)  # reported in the model card, for --config choices
 
 
 @dataclass
@@ -187,6 +190,11 @@ def train(
     chosen = [_best_threshold(probs[:, k], rules[:, k], Y[:, k]) for k in range(len(codes))]
     model.thresholds_ = np.array([t for t, _ in chosen])
     model.rule_floors_ = np.array([f for _, f in chosen])
+    decided = _hybrid(probs, rules, model.thresholds_, model.rule_floors_)
+    wrong = (decided != Y).any(axis=1)
+    keys = review_keys(probs, model.thresholds_, rules)
+    model.review_band_ = choose_review_band(keys, wrong, model.review_recall)
+    flagged = keys <= model.review_band_
     if final == "average":
         model.codes_ = list(codes)
         for name in ("passage_coef_", "passage_intercept_", "doc_coef_", "doc_intercept_"):
@@ -201,9 +209,21 @@ def train(
         "codebook": codebook.hash,
         "thresholds": model.thresholds,
         "rule_floors": model.rule_floors,
-        "hybrid": code_metrics(
-            Y, _hybrid(probs, rules, model.thresholds_, model.rule_floors_), codes
-        ),
+        "hybrid": code_metrics(Y, decided, codes),
+        # out of fold, without the hearsay flags (which only add documents to the queue)
+        "review": {
+            "recall_target": model.review_recall,
+            "band": model.review_band_,
+            "flagged": float(flagged.mean()),
+            "wrong": float(wrong.mean()),
+            "wrong_flagged": float((flagged & wrong).sum() / max(1, int(wrong.sum()))),
+            # what other shares would cost: share -> (band, share of documents flagged)
+            "choices": {
+                str(share): [band, float((keys <= band).mean())]
+                for share in REVIEW_SHARES
+                for band in [choose_review_band(keys, wrong, share)]
+            },
+        },
         "model_only": code_metrics(Y, (probs >= model.thresholds_[None, :]).astype(int), codes),
         "rules_only": code_metrics(Y, rules, codes),
     }

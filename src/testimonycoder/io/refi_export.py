@@ -117,7 +117,8 @@ def _source_description(coding: Coding) -> str:
         [
             f"testimonycoder codes: {', '.join(coding.codes) or 'none'}",
             f"sub-codes: {', '.join(coding.subcodes) or 'none'}",
-            f"needs review: {'yes' if coding.review else 'no'}",
+            f"needs review: {'yes' if coding.review else 'no'}"
+            + (f" ({'; '.join(coding.review_reasons)})" if coding.review_reasons else ""),
             f"scores: {scores or 'none'}",
             f"codebook: {coding.codebook}",
         ]

@@ -32,6 +32,7 @@ def coding_row(coding: Coding, codes: list[str]) -> dict[str, Any]:
         "codes": ";".join(coding.codes),
         "subcodes": ";".join(coding.subcodes),
         "review": coding.review,
+        "review_reasons": "; ".join(coding.review_reasons),
         "codebook": coding.codebook,
     }
     for code in codes:
