@@ -75,10 +75,24 @@ def reference(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     return refs
 
 
+def _default_sigint() -> None:
+    # A job started in the background by a non-interactive shell (`cmd &`, as some CI runners
+    # and `nohup` do) inherits SIGINT as ignored, and Python then installs no KeyboardInterrupt
+    # handler: the child would code on to the end. A terminal's Ctrl-C never meets that case.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _run_and_interrupt(
     cmd: list[str], checkpoint: Path, sig: int, env: dict[str, str]
 ) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_sigint,
+    )
     deadline = time.monotonic() + 60
     # Wait until at least a few batches are checkpointed, so the run is really part-way.
     while time.monotonic() < deadline and proc.poll() is None:
