@@ -6,7 +6,8 @@ The arrays are copied unchanged, so the converted model assigns exactly the code
 did. Format 3 adds the learned review band (a log-odds margin, see ``testimonycoder.hybrid``),
 which older models lack: the old probability band ``band`` around each threshold is translated
 to log-odds at each code's threshold and averaged. The review queue is therefore close to, not
-the same as, the old one; retrain to learn the band from data. The old file is checked against
+the same as, the old one, and it holds no bands for other shares (``code --review-recall``);
+retrain to learn the bands from data. The old file is checked against
 its manifest's hash; a format-1 file is read with skops with no trusted types (as testimonycoder
 read it before format 2), which needs ``pip install skops`` (testimonycoder itself no longer
 depends on it). The other files of the folder (metrics, model card) are copied as they are.
@@ -64,6 +65,7 @@ def convert(old: Path, new: Path) -> None:
     state["review_band"] = np.array(
         [float(np.mean(np.log(upper / (1 - upper)) - np.log(t / (1 - t))))]
     )
+    state["review_choices"] = np.zeros((0, 2))  # no other shares: 'code --review-recall' refuses
     params = {k: state["params"].get(k) for k in PARAMS}  # review_recall: None, not learned
     scorer = ModelScorer(
         codes=list(state.get("codes", manifest["codes"])),

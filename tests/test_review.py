@@ -128,3 +128,49 @@ def test_train_with_a_bad_config_is_a_one_line_error(tmp_path: Path, root: Path)
     assert result.exit_code == 1
     assert "'review_recall' must be above 0" in result.output and str(config) in result.output
     assert "Traceback" not in result.output and not out.exists()
+
+
+def test_a_model_holds_the_bands_of_other_shares(root: Path) -> None:
+    from testimonycoder.errors import ModelError
+    from testimonycoder.model_store import load_model
+
+    model = load_model(root / "models/default")
+    shares = [float(s) for s, _ in model.arrays["review_choices"]]
+    assert shares == [0.5, 0.6, 0.7, 0.8, 0.9]
+    smaller = model.with_review_recall(0.5)
+    assert smaller.review_band < model.review_band == model.with_review_recall(0.7).review_band
+    assert smaller.thresholds == model.thresholds  # only the queue changes, never the codes
+    with pytest.raises(ModelError, match=r"no review band for --review-recall 0.55; it has"):
+        model.with_review_recall(0.55)
+
+
+def test_code_review_recall_sizes_the_queue(root: Path, tmp_path: Path) -> None:
+    import json
+
+    samples = str(root / "corpus/samples")
+    runs = {}
+    for share in ("0.5", "0.9"):
+        out = tmp_path / f"coded-{share}.jsonl"
+        result = runner.invoke(app, ["code", samples, "--out", str(out), "--review-recall", share])
+        assert result.exit_code == 0, result.output
+        runs[share] = [json.loads(line) for line in out.read_text().splitlines()]
+    flagged = {share: sum(r["review"] for r in recs) for share, recs in runs.items()}
+    assert flagged["0.5"] < flagged["0.9"]
+    assert [r["codes"] for r in runs["0.5"]] == [r["codes"] for r in runs["0.9"]]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--review-recall", "0.55"], "no review band for --review-recall 0.55"),
+        (["--review-recall", "0.5", "--rules-only"], "no model is in use"),
+    ],
+)
+def test_code_review_recall_errors(
+    root: Path, tmp_path: Path, extra: list[str], message: str
+) -> None:
+    out = tmp_path / "coded.jsonl"
+    result = runner.invoke(app, ["code", str(root / "corpus/samples"), "--out", str(out), *extra])
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
+    assert not out.exists()

@@ -67,6 +67,7 @@ def code_to_file(
     codebook_path: Path | None = None,
     model_dir: Path | None = None,
     use_model: bool = True,
+    review_recall: float | None = None,
     id_column: str = "id",
     text_column: str = "text",
     skip_bad_lines: bool = False,
@@ -97,7 +98,7 @@ def code_to_file(
         raise OutputError(f"{out}: already exists; pass --force to overwrite it")
     nlp = build_nlp(codebook_path)
     codebook = pipeline_codebook(nlp)
-    model = resolve_model(model_dir, codebook, use_model=use_model)
+    model = resolve_model(model_dir, codebook, use_model=use_model, review_recall=review_recall)
     documents = read_documents(
         inputs,
         id_column=id_column,
@@ -117,12 +118,13 @@ def code_to_file(
             from testimonycoder.distributed import code_documents_dask
             from testimonycoder.resources import default_model_dir
 
-            # Workers load the model from its folder (once each) rather than unpickling it.
+            # Workers load the model from its folder (once each) rather than unpickling it;
+            # a model whose review band was changed here is sent as it is.
             model_path = None if model is None else (model_dir or default_model_dir())
             return code_documents_dask(
                 docs,
                 codebook_path=codebook_path,
-                model=model_path,
+                model=model if review_recall is not None else model_path,
                 batch_size=batch_size,
                 scheduler=scheduler,
             )
@@ -152,6 +154,7 @@ def code_to_file(
     options = {
         "codebook": codebook.hash,
         "model": model.fingerprint if model else None,
+        "review_recall": review_recall,
         "id": id_column,
         "text": text_column,
         "redact": redact,

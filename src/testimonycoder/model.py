@@ -262,6 +262,9 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
                     dtype=np.float64,
                 ),
                 "review_band": np.array([getattr(self, "review_band_", 0.0)], dtype=np.float64),
+                "review_choices": np.asarray(
+                    getattr(self, "review_choices_", np.zeros((0, 2))), dtype=np.float64
+                ).reshape(-1, 2),
             },
             codebook_hash=self.codebook_hash,
             name=self.name,

@@ -14,9 +14,29 @@ if TYPE_CHECKING:
 
 
 def resolve_model(
-    model_dir: Path | None, codebook: Codebook, *, use_model: bool = True
+    model_dir: Path | None,
+    codebook: Codebook,
+    *,
+    use_model: bool = True,
+    review_recall: float | None = None,
 ) -> ModelScorer | None:
-    """Load ``model_dir``, else the bundled default if it exists and fits the codebook."""
+    """Load ``model_dir``, else the bundled default if it exists and fits the codebook.
+
+    With ``review_recall``, the model's review band is the one training learned for that share
+    of errors (see :meth:`~testimonycoder.scorer.ModelScorer.with_review_recall`).
+    """
+    model = _resolve(model_dir, codebook, use_model=use_model)
+    if review_recall is None:
+        return model
+    if model is None:
+        raise ModelError(
+            "--review-recall sets the model's review queue, but no model is in use (rules "
+            "only); drop --review-recall or --rules-only"
+        )
+    return model.with_review_recall(review_recall)
+
+
+def _resolve(model_dir: Path | None, codebook: Codebook, *, use_model: bool) -> ModelScorer | None:
     if not use_model:
         return None
     from testimonycoder.resources import default_model_dir

@@ -107,7 +107,8 @@ def render_model_card(
         if choices:
             parts += [
                 "",
-                "Other shares (`review_recall` in `--config`), out of fold:",
+                "Other shares, out of fold (`code --review-recall SHARE` uses one of these bands;"
+                " `review_recall` in the training config learns another):",
                 "",
                 "| review_recall | band | documents flagged |",
                 "|---|---|---|",

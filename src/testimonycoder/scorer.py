@@ -13,7 +13,7 @@ together with the rules (:mod:`testimonycoder.hybrid`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -36,7 +36,8 @@ PARAMS = (
     "char_weight",
     "rule_weight",
 )
-# The learned arrays: name -> number of dimensions (rows are codes; ``review_band`` is one value).
+# The learned arrays: name -> number of dimensions (rows are codes; ``review_band`` is one value,
+# ``review_choices`` one row ``[share, band]`` per share of errors that training measured).
 ARRAYS = {
     "passage_coef": 2,
     "passage_intercept": 1,
@@ -46,6 +47,7 @@ ARRAYS = {
     "thresholds": 1,
     "rule_floors": 1,
     "review_band": 1,
+    "review_choices": 2,
 }
 
 
@@ -143,6 +145,24 @@ class ModelScorer:
         """Log-odds band of the review queue (see :mod:`testimonycoder.hybrid`)."""
         return float(self.arrays["review_band"][0])
 
+    def with_review_recall(self, share: float) -> ModelScorer:
+        """The same model with the review band that training learned for ``share`` (the share of
+        the documents coded wrongly out of fold that the queue holds), instead of its own.
+
+        Raises:
+            ModelError: training did not measure a band for ``share``.
+        """
+        choices = self.arrays["review_choices"]
+        match = [band for s, band in choices if abs(s - share) < 1e-9]
+        if not match:
+            known = ", ".join(f"{s:g}" for s in choices[:, 0]) or "none"
+            raise ModelError(
+                f"the model has no review band for --review-recall {share:g}; it has bands for "
+                f"{known} (or retrain with 'review_recall: {share:g}' in the training config)"
+            )
+        arrays = dict(self.arrays, review_band=np.array([match[0]], dtype=np.float64))
+        return replace(self, arrays=arrays)
+
     @property
     def thresholds(self) -> dict[str, float]:
         return {c: float(t) for c, t in zip(self.codes, self.arrays["thresholds"], strict=True)}
@@ -201,6 +221,7 @@ class ModelScorer:
             "thresholds": (k,),
             "rule_floors": (k,),
             "review_band": (1,),
+            "review_choices": (len(self.arrays["review_choices"]), 2),
         }
         for name, shape in expected.items():
             if self.arrays[name].shape != shape:

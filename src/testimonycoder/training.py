@@ -37,7 +37,8 @@ MIN_POSITIVES = 5
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
 FLOOR_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 SMOOTH_STEPS = 2
-REVIEW_SHARES = (0.5, 0.6, 0.7, 0.8, 0.9)  # reported in the model card, for --config choices
+# Shares of errors whose review bands are stored with the model (``code --review-recall``)
+REVIEW_SHARES = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 @dataclass
@@ -194,6 +195,9 @@ def train(
     wrong = (decided != Y).any(axis=1)
     keys = review_keys(probs, model.thresholds_, rules)
     model.review_band_ = choose_review_band(keys, wrong, model.review_recall)
+    model.review_choices_ = np.array(
+        [[share, choose_review_band(keys, wrong, share)] for share in REVIEW_SHARES]
+    )
     flagged = keys <= model.review_band_
     if final == "average":
         model.codes_ = list(codes)
@@ -219,9 +223,8 @@ def train(
             "wrong_flagged": float((flagged & wrong).sum() / max(1, int(wrong.sum()))),
             # what other shares would cost: share -> (band, share of documents flagged)
             "choices": {
-                str(share): [band, float((keys <= band).mean())]
-                for share in REVIEW_SHARES
-                for band in [choose_review_band(keys, wrong, share)]
+                f"{share:g}": [float(band), float((keys <= band).mean())]
+                for share, band in model.review_choices_
             },
         },
         "model_only": code_metrics(Y, (probs >= model.thresholds_[None, :]).astype(int), codes),

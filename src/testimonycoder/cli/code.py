@@ -42,6 +42,13 @@ def code(
     rules_only: Annotated[
         bool, typer.Option(help="Use the codebook rules only, no model.")
     ] = False,
+    review_recall: Annotated[
+        float | None,
+        typer.Option(
+            help="Size the review queue to hold this share of the errors, as measured in "
+            "training (0.5-0.9; default: the model's own, 0.7 for the bundled model)."
+        ),
+    ] = None,
     id_column: IdColumnOption = "id",
     text_column: TextColumnOption = "text",
     skip_bad_lines: Annotated[
@@ -82,6 +89,7 @@ def code(
             codebook_path=codebook,
             model_dir=model,
             use_model=not rules_only,
+            review_recall=review_recall,
             id_column=id_column,
             text_column=text_column,
             skip_bad_lines=skip_bad_lines,
