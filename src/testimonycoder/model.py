@@ -71,10 +71,10 @@ def _fit_column(
         dual=not primal,
         random_state=seed,
         max_iter=5000,
-        # Dual: scikit-learn's 1e-4 made training on the corpus take 2.5 minutes. liblinear's
-        # own default, 0.1, moved passage decision values by at most 0.05; 0.2 (chosen when the
-        # corpus reached 6,700 documents) by at most 0.05 again against 0.1, 15% faster.
-        # Neither moved the held-out-author metrics beyond seed noise (issue 4, 2026-11-26).
+        # Dual (chosen on the passage problems before they moved to the primal solver):
+        # scikit-learn's 1e-4 made training on the corpus take 2.5 minutes; liblinear's own
+        # default, 0.1, moved decision values by at most 0.05, and 0.2 by at most 0.05 again,
+        # 15% faster, without moving the held-out-author metrics (issue 4, 2026-11-26).
         # Primal: see above.
         tol=0.01 if primal else 0.2,
     ).fit(X, y)
@@ -93,8 +93,7 @@ def _fit_linear(
     the very end, not at the end of every problem. Not threads: liblinear shuffles with the C
     library's global ``rand()``, so fits sharing a process would not be reproducible.
     """
-    # liblinear's dual solver is much faster when features far outnumber samples (here ~135k
-    # hashed features); converting once avoids a float64 copy per code.
+    # liblinear works on float64 CSR; converting once avoids a copy per code.
     matrices = [X.astype(np.float64).tocsr() for X, _, _ in problems]
     tasks = [(i, k) for i, (_, Y, _) in enumerate(problems) for k in range(Y.shape[1])]
     workers = max(1, min(len(tasks), usable_cpus()))

@@ -15,19 +15,12 @@ from testimonycoder.errors import InputError, OutputError
 from testimonycoder.io.atomic import write_text_atomic
 from testimonycoder.metrics import code_metrics
 from testimonycoder.modelcard import data_hash, now, package_versions, render_model_card
+from testimonycoder.scorer import PARAMS
 from testimonycoder.training import TrainingRecord, TrainingResult, train
 from testimonycoder.training_data import load_training_records, record_groups
 
-_ALLOWED_PARAMS = {
-    "C",
-    "window",
-    "word_features",
-    "char_features",
-    "review_recall",
-    "word_weight",
-    "char_weight",
-    "rule_weight",
-}
+# The estimator's stored hyper-parameters, except the seed (``train --seed``).
+_ALLOWED_PARAMS = frozenset(PARAMS) - {"seed"}
 
 
 def _noop(message: str) -> None:
