@@ -1,13 +1,17 @@
-"""Convert a model folder of format 1 (``model.skops``) or 2 (``model.npz``) to format 3.
+"""Convert a model folder of format 1 (``model.skops``), 2 or 3 (``model.npz``) to format 4.
 
 Usage: python scripts/convert_skops_model.py OLD_FOLDER NEW_FOLDER
 
-The arrays are copied unchanged, so the converted model assigns exactly the codes the old one
-did. Format 3 adds the learned review band (a log-odds margin, see ``testimonycoder.hybrid``),
-which older models lack: the old probability band ``band`` around each threshold is translated
-to log-odds at each code's threshold and averaged. The review queue is therefore close to, not
-the same as, the old one, and it holds no bands for other shares (``code --review-recall``);
-retrain to learn the bands from data. The old file is checked against
+The arrays are copied, so the converted model assigns exactly the codes the old one did.
+Format 4 calibrators also weigh the document's length; an older calibrator ``[w_passage, w_doc,
+bias]`` becomes one with zero weights for the length terms, which scores the same. The old
+model was not trained on joined documents (``join_share`` 0), so it keeps its weakness on long
+documents; retrain to remove it. Format 3 added the learned review band (a log-odds margin,
+see ``testimonycoder.hybrid``), which formats 1 and 2 lack: the old probability band ``band``
+around each threshold is translated to log-odds at each code's threshold and averaged. The
+review queue is therefore close to, not the same as, the old one, and it holds no bands for
+other shares (``code --review-recall``); retrain to learn the bands from data. The old file is
+checked against
 its manifest's hash; a format-1 file is read with skops with no trusted types (as testimonycoder
 read it before format 2), which needs ``pip install skops`` (testimonycoder itself no longer
 depends on it). The other files of the folder (metrics, model card) are copied as they are.
@@ -35,15 +39,15 @@ from testimonycoder.scorer import ARRAYS, PARAMS, ModelScorer
 
 
 def _read_state(old: Path, manifest: dict[str, Any]) -> dict[str, Any]:
-    """Arrays and params of a format-1 or format-2 model folder, checked against its hash."""
+    """Arrays and params of a model folder of format 1, 2 or 3, checked against its hash."""
     skops_file = (old / OLD_MODEL_FILE).exists()
     path = old / (OLD_MODEL_FILE if skops_file else MODEL_FILE)
     data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != manifest["sha256"]:
         raise SystemExit(f"{path}: does not match the hash in {MANIFEST}")
     if not skops_file:
-        if manifest.get("format") != 2:
-            raise SystemExit(f"{path}: format {manifest.get('format')}, expected 1 or 2")
+        if manifest.get("format") not in (2, 3):
+            raise SystemExit(f"{path}: format {manifest.get('format')}, expected 1, 2 or 3")
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             return {"params": manifest["params"], **{k: npz[k] for k in npz.files}}
     import skops.io as sio
@@ -59,14 +63,18 @@ def _read_state(old: Path, manifest: dict[str, Any]) -> dict[str, Any]:
 def convert(old: Path, new: Path) -> None:
     manifest = read_manifest(old)
     state = _read_state(old, manifest)
-    t = np.clip(np.asarray(state["thresholds"], dtype=np.float64), 0.01, 0.99)
-    band = float(state["params"]["band"])
-    upper = np.clip(t + band, 0.01, 0.99)
-    state["review_band"] = np.array(
-        [float(np.mean(np.log(upper / (1 - upper)) - np.log(t / (1 - t))))]
-    )
-    state["review_choices"] = np.zeros((0, 2))  # no other shares: 'code --review-recall' refuses
-    params = {k: state["params"].get(k) for k in PARAMS}  # review_recall: None, not learned
+    if "review_band" not in state:  # formats 1 and 2
+        t = np.clip(np.asarray(state["thresholds"], dtype=np.float64), 0.01, 0.99)
+        band = float(state["params"]["band"])
+        upper = np.clip(t + band, 0.01, 0.99)
+        state["review_band"] = np.array(
+            [float(np.mean(np.log(upper / (1 - upper)) - np.log(t / (1 - t))))]
+        )
+        state["review_choices"] = np.zeros((0, 2))  # no other shares: --review-recall refuses
+    cal = np.asarray(state["calibrators"], dtype=np.float64)  # [w_passage, w_doc, bias]
+    state["calibrators"] = np.column_stack([cal[:, :2], np.zeros((len(cal), 3)), cal[:, 2]])
+    # review_recall of formats 1 and 2: None, not learned; join_share 0: no joined documents
+    params = {k: state["params"].get(k) for k in PARAMS} | {"join_share": 0, "join_max": None}
     scorer = ModelScorer(
         codes=list(state.get("codes", manifest["codes"])),
         params=params,

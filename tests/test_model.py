@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 from sklearn.model_selection import KFold
 
+from testimonycoder import joined
 from testimonycoder.codebook import load_codebook
 from testimonycoder.errors import ModelError
 from testimonycoder.model import TestimonyClassifier, fit_batches
 from testimonycoder.model_store import FORMAT_VERSION, MODEL_FILE, load_model, save_model
-from testimonycoder.training import TrainingRecord, _subset, train
+from testimonycoder.training import TrainingRecord, _fit_data, _subset, train
 
 RARE = "Zyxwvutsrqpon"  # a made-up surname that appears in one training document only
 
@@ -280,9 +281,16 @@ def test_final_model_is_the_average_of_the_fold_models(root: Path, nlp) -> None:
     Y = np.array([[int(c in r.codes) for c in codes] for r in records])
     batch = TestimonyClassifier()._featurizer().transform([nlp(r.text) for r in records])
     folds = []
-    for tr, _ in KFold(3, shuffle=True, random_state=4).split(records):
+    # the fold models as train() fits them: each with joined documents of its training part
+    rng = np.random.default_rng(4)
+    splits = list(KFold(3, shuffle=True, random_state=4).split(records))
+    joins = [(joined.draw(tr, 0.5, 8, rng), joined.draw(te, 0.5, 8, rng)) for tr, te in splits]
+    sums = joined.sentence_sums(batch)
+    for (tr, _), (fit_joins, _) in zip(splits, joins, strict=True):
         m = TestimonyClassifier(codes, seed=4)
-        folds.append(m.fit_batch(_subset(batch, tr), Y[tr], [records[j].spans for j in tr]))
+        folds.append(
+            m.fit_batch(*_fit_data(batch, Y, [r.spans for r in records], tr, sums, fit_joins))
+        )
     mean = np.mean([f.passage_coef_ for f in folds], axis=0)
     assert np.allclose(averaged.passage_coef_, mean, atol=1e-6)
     assert np.allclose(averaged.doc_intercept_, np.mean([f.doc_intercept_ for f in folds], 0))

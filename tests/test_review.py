@@ -100,6 +100,8 @@ def test_training_learns_a_band_that_holds_the_share(root: Path) -> None:
         ("C: high\n", "'C' must be a number"),
         ("window: 1.5\n", "'window' must be a whole number"),
         ("band: 0.15\n", "unknown key(s) band"),
+        ("join_share: -1\n", "'join_share' must be 0 or more"),
+        ("join_max: 1\n", "'join_max' must be a whole number of at least 2"),
     ],
 )
 def test_bad_training_config_values(tmp_path: Path, text: str, message: str) -> None:

@@ -118,7 +118,7 @@ class Featurizer:
         offs = np.asarray(offsets, dtype=np.int64)
         passages = normalize_rows(self._window(offs) @ sentences)
         keep = ~np.fromiter((q for doc_q in questions for q in doc_q), dtype=bool)
-        documents = normalize_rows(self._doc_sum(offs, keep) @ sentences)
+        documents = normalize_rows(self.doc_sum(offs, keep) @ sentences)
         return DocBatch(sentences, passages, documents, spans, offs, questions)
 
     def _word_counts(self, lemmas: list[np.ndarray]) -> sp.csr_matrix:
@@ -281,7 +281,7 @@ class Featurizer:
         return sp.csr_matrix((data, (r, c)), shape=(n, n))
 
     @staticmethod
-    def _doc_sum(offsets: np.ndarray, keep: np.ndarray) -> sp.csr_matrix:
+    def doc_sum(offsets: np.ndarray, keep: np.ndarray) -> sp.csr_matrix:
         """Sum of each document's sentences, leaving out interviewer questions."""
         n_docs = len(offsets) - 1
         n = int(offsets[-1])

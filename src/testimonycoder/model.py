@@ -10,8 +10,9 @@ For each code ``c``:
 1. a passage model scores every sentence with its neighbours (see :mod:`testimonycoder.features`);
    it is trained on sentences labelled by the gold spans when a document has spans;
 2. a document model scores the whole document;
-3. a calibrator (logistic regression on the two scores, fitted on out-of-fold scores) turns
-   ``[max passage score, document score]`` into a calibrated probability;
+3. a calibrator (logistic regression fitted on out-of-fold scores) turns the max passage
+   score, the document score and the document's length (see
+   :func:`testimonycoder.scorer.calibration_inputs`) into a calibrated probability;
 4. a per-code threshold maximising out-of-fold F1 (smoothed over neighbouring thresholds)
    decides the code.
 
@@ -115,7 +116,12 @@ FitData = tuple[DocBatch, np.ndarray, list[list[Span]] | None]
 
 def fit_batches(models: list[TestimonyClassifier], data: list[FitData]) -> None:
     """Fit each model on its ``(batch, Y, spans)`` (see :meth:`TestimonyClassifier.fit_batch`),
-    with the logistic regressions of all of them in one worker queue (the folds of ``train``)."""
+    with the logistic regressions of all of them in one worker queue (the folds of ``train``).
+
+    ``Y`` has a row per row of ``batch.documents``. That matrix may hold more rows than the
+    batch has documents (``train`` appends joined documents, :mod:`testimonycoder.joined`):
+    the passages come from the batch's own documents, the rows after them only train the
+    document model."""
     problems: list[tuple[Any, np.ndarray, bool]] = []
     for model, (batch, Y, spans) in zip(models, data, strict=True):
         model.codes_ = list(model.codes or [])
@@ -130,7 +136,7 @@ def fit_batches(models: list[TestimonyClassifier], data: list[FitData]) -> None:
         model.doc_coef_, model.doc_intercept_ = fits[2 * j + 1]
         if not hasattr(model, "calibrators_"):
             n = len(model.codes_)
-            model.calibrators_ = np.tile(np.array([[4.0, 4.0, -4.0]]), (n, 1))
+            model.calibrators_ = np.tile(np.array([[4.0, 4.0, 0.0, 0.0, 0.0, -4.0]]), (n, 1))
             model.thresholds_ = np.full(n, 0.5)
             model.rule_floors_ = np.full(n, 0.5)
             model.review_band_ = 0.0
@@ -148,6 +154,9 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
         review_recall: share of the documents coded wrongly out of fold that the review queue
             must hold; training learns the log-odds band that achieves it (see
             :mod:`testimonycoder.hybrid`).
+        join_share, join_max: ``train`` adds ``join_share`` joined documents per document, each
+            of 2 to ``join_max`` documents, to fit the document models and calibrators on long
+            documents (see :mod:`testimonycoder.joined`); 0 adds none.
         seed: random seed (liblinear's shuffling).
     """
 
@@ -162,6 +171,8 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
         word_features: int = 2**16,
         char_features: int = 2**16,
         review_recall: float = 0.7,
+        join_share: float = 0.5,
+        join_max: int = 8,
         seed: int = 0,
         word_weight: float = 1.0,
         char_weight: float = 0.8,
@@ -176,6 +187,8 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
         self.word_features = word_features
         self.char_features = char_features
         self.review_recall = review_recall
+        self.join_share = join_share
+        self.join_max = join_max
         self.seed = seed
 
     # -- fitting ---------------------------------------------------------------------------

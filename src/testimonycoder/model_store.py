@@ -12,9 +12,9 @@ A model folder holds:
 * ``metrics.json`` and ``model-card.md`` from training.
 
 Loading needs neither scikit-learn nor pickle: it returns a
-:class:`~testimonycoder.scorer.ModelScorer`. Models saved by testimonycoder before format 3
-(format 1: ``model.skops``; format 2: no learned review band) are refused with a message saying
-how to retrain or convert them.
+:class:`~testimonycoder.scorer.ModelScorer`. Models saved by testimonycoder before format 4
+(format 1: ``model.skops``; format 2: no learned review band; format 3: calibrators without the
+document's length) are refused with a message saying how to retrain or convert them.
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 
 MODEL_FILE = "model.npz"
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 3  # 3: the learned review band (2026-11-27)
+# 3: the learned review band; 4: calibrators that take the document's length (2026-11-27)
+FORMAT_VERSION = 4
 OLD_MODEL_FILE = "model.skops"  # format 1, read only by scripts/convert_skops_model.py
 # The dtypes the scorer computes with (coefficients in float32, the rest in float64).
 _DTYPES = {name: np.float32 if name.endswith("_coef") else np.float64 for name in ARRAYS}

@@ -88,6 +88,17 @@ def render_model_card(
         "### Rules alone",
         _table(metrics["rules_only"]),
         "",
+    ]
+    long_docs = metrics.get("joined")
+    if long_docs:
+        parts += [
+            "",
+            f"### Long documents: {long_docs['n_documents']} documents each joined from 2 to "
+            f"{metadata.get('params', {}).get('join_max', 8)} held-out documents (out of fold)",
+            _table(long_docs),
+        ]
+    parts += [
+        "",
         "Thresholds: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics["thresholds"].items()),
         "",
         "Rule floors: " + ", ".join(f"{k} {v:.2f}" for k, v in metrics["rule_floors"].items()),

@@ -6,9 +6,11 @@ for a model loaded from disk (:mod:`testimonycoder.model_store`). Coding therefo
 scikit-learn, which took longer to import than the rest of a ``code`` run's start-up.
 
 For each code: passage and document scores are logistic functions of the hashed features
-(:mod:`testimonycoder.features`); the calibrated probability is a logistic function of
-``[max passage score, document score]``; the per-code threshold and rule floor decide the code
-together with the rules (:mod:`testimonycoder.hybrid`).
+(:mod:`testimonycoder.features`); the calibrated probability is a logistic function of the
+max passage score ``p``, the document score ``d``, the length ``L = log(1 + scored sentences)``
+and the products ``p*L`` and ``d*L`` (so the weight of each score can change with length); the
+per-code threshold and rule floor decide the code together with the rules
+(:mod:`testimonycoder.hybrid`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ PARAMS = (
     "word_features",
     "char_features",
     "review_recall",
+    "join_share",
+    "join_max",
     "seed",
     "word_weight",
     "char_weight",
@@ -57,10 +61,26 @@ def logistic_scores(coef: np.ndarray, intercept: np.ndarray, X: Any) -> np.ndarr
     return 1.0 / (1.0 + np.exp(-z))
 
 
+# Raw scores per document and code: max passage score, document score, log(1 + sentences).
+N_RAW = 3
+# Calibrator inputs (see calibration_inputs); each calibrator is their weights and a bias.
+N_CALIBRATION_INPUTS = 5
+
+
+def calibration_inputs(raw: np.ndarray) -> np.ndarray:
+    """``[p, d, L, p*L, d*L]`` per document and code, from raw scores ``(n_docs, n_codes, 3)``.
+
+    The products let a long document lean on its best passage more than a short one does: in a
+    long document the document score of a code found in one passage is diluted.
+    """
+    p, d, length = raw[:, :, 0], raw[:, :, 1], raw[:, :, 2]
+    return np.stack([p, d, length, p * length, d * length], axis=2)
+
+
 def calibrate(calibrators: np.ndarray, raw: np.ndarray) -> np.ndarray:
-    """Calibrated probabilities ``(n_docs, n_codes)`` from raw stacked scores ``(.., .., 2)``."""
-    w = calibrators
-    z = raw[:, :, 0] * w[None, :, 0] + raw[:, :, 1] * w[None, :, 1] + w[None, :, 2]
+    """Calibrated probabilities ``(n_docs, n_codes)`` from raw scores ``(n_docs, n_codes, 3)``;
+    ``calibrators`` is ``(n_codes, 6)``: the weights of :func:`calibration_inputs`, then a bias."""
+    z = np.einsum("dki,ki->dk", calibration_inputs(raw), calibrators[:, :-1]) + calibrators[:, -1]
     return 1.0 / (1.0 + np.exp(-z))
 
 
@@ -69,14 +89,15 @@ def raw_scores(
     passage: tuple[np.ndarray, np.ndarray],
     document: tuple[np.ndarray, np.ndarray],
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Uncalibrated ``(doc_scores (n_docs, n_codes, 2), per-doc passage scores)``.
+    """Uncalibrated ``(raw (n_docs, n_codes, 3), per-doc passage scores)``; ``raw`` holds the
+    max passage score, the document score and ``log(1 + sentences scored)`` (questions are not).
 
     ``passage`` and ``document`` are ``(coef, intercept)`` pairs.
     """
     pass_scores = logistic_scores(*passage, batch.passages)
     doc_scores = logistic_scores(*document, batch.documents)
     n_codes = pass_scores.shape[1]
-    out = np.zeros((len(batch.spans), n_codes, 2))
+    out = np.zeros((len(batch.spans), n_codes, N_RAW))
     per_doc = []
     for d in range(len(batch.spans)):
         lo, hi = int(batch.offsets[d]), int(batch.offsets[d + 1])
@@ -85,6 +106,7 @@ def raw_scores(
         per_doc.append(ps)
         out[d, :, 0] = ps.max(axis=0) if hi > lo else 0.0
         out[d, :, 1] = doc_scores[d]
+        out[d, :, 2] = np.log1p(hi - lo - sum(batch.questions[d]))
     return out, per_doc
 
 
@@ -217,7 +239,7 @@ class ModelScorer:
             "passage_intercept": (k,),
             "doc_coef": (k, n),
             "doc_intercept": (k,),
-            "calibrators": (k, 3),
+            "calibrators": (k, N_CALIBRATION_INPUTS + 1),
             "thresholds": (k,),
             "rule_floors": (k,),
             "review_band": (1,),

@@ -57,6 +57,10 @@ def _check_param(path: Path, key: str, value: Any) -> None:
         not isinstance(value, int) or value < (0 if key == "window" else 1)
     ):
         raise InputError(f"{path}: '{key}' must be a whole number, not {value!r}")
+    if key == "join_share" and value < 0:
+        raise InputError(f"{path}: 'join_share' must be 0 or more, not {value}")
+    if key == "join_max" and (not isinstance(value, int) or value < 2):
+        raise InputError(f"{path}: 'join_max' must be a whole number of at least 2, not {value!r}")
     if key == "C" and value <= 0:
         raise InputError(f"{path}: 'C' must be above 0, not {value}")
 

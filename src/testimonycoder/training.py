@@ -3,8 +3,11 @@
 Procedure (deterministic for the same data, seed and package versions):
 
 1. every document goes through the spaCy pipeline once (rules, context, features);
-2. ``folds``-fold cross-validation (shuffled with ``seed``) gives out-of-fold raw scores;
-3. per code, a calibrator is fitted on the out-of-fold scores, and the threshold that maximises
+2. ``folds``-fold cross-validation (shuffled with ``seed``) gives out-of-fold raw scores; the
+   document models are also fitted on joined documents of their training part, and joined
+   documents of each held-out part are scored too (see :mod:`testimonycoder.joined`);
+3. per code, a calibrator is fitted on the out-of-fold scores of the documents and of the joined
+   documents, and the threshold that maximises
    the out-of-fold F1 of the hybrid decision (rules + model, see :mod:`testimonycoder.hybrid`),
    averaged over neighbouring thresholds, is chosen; then the review band, the smallest that
    sends ``review_recall`` of the wrongly coded out-of-fold documents to review;
@@ -17,20 +20,23 @@ Procedure (deterministic for the same data, seed and package versions):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.ndimage import uniform_filter1d
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold
 
+from testimonycoder import joined
 from testimonycoder.errors import InputError
 from testimonycoder.features import DocBatch
 from testimonycoder.hybrid import choose_review_band, review_keys
 from testimonycoder.metrics import code_metrics
 from testimonycoder.model import FitData, Span, TestimonyClassifier, fit_batches
 from testimonycoder.pipeline import build_nlp, pipeline_codebook
+from testimonycoder.scorer import N_RAW, calibration_inputs, logistic_scores
 from testimonycoder.training_docs import rules_and_features
 
 MIN_POSITIVES = 5
@@ -78,12 +84,14 @@ def _hybrid(
 
 
 def _fit_calibrator(raw: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
-    """``[w_passage, w_doc, bias]`` of a logistic calibrator on two raw scores."""
+    """The weights of :func:`~testimonycoder.scorer.calibration_inputs` and a bias: a logistic
+    calibrator on one code's raw scores ``(n_docs, 3)``."""
+    X = calibration_inputs(raw[:, None, :])[:, 0, :]
     if y.min() == y.max():
         rate = (y.sum() + 0.5) / (len(y) + 1.0)
-        return np.array([0.0, 0.0, float(np.log(rate / (1 - rate)))])
-    lr = LogisticRegression(C=10.0, random_state=seed).fit(raw, y)
-    return np.array([lr.coef_[0, 0], lr.coef_[0, 1], lr.intercept_[0]])
+        return np.array([0.0] * X.shape[1] + [float(np.log(rate / (1 - rate)))])
+    lr = LogisticRegression(C=10.0, random_state=seed, max_iter=1000).fit(X, y)
+    return np.concatenate([lr.coef_[0], lr.intercept_])
 
 
 def _best_threshold(probs: np.ndarray, rules: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -162,7 +170,7 @@ def train(
             f"group '{groups[0]}'; drop --group-by or use a column that differs between documents"
         )
     n_folds = max(2, min(folds, len(records), len(set(groups)) if groups else len(records)))
-    raw_oof = np.zeros((len(records), len(codes), 2))
+    raw_oof = np.zeros((len(records), len(codes), N_RAW))
     splitter = (
         GroupKFold(n_folds, shuffle=True, random_state=seed)
         if groups
@@ -171,22 +179,40 @@ def train(
     splits = list(splitter.split(records, groups=groups))
     fold_models = [TestimonyClassifier(codes, seed=seed, **(params or {})) for _ in splits]
     model = TestimonyClassifier(codes, seed=seed, **(params or {}))
-    fit_data: list[FitData] = [
-        (_subset(batch, tr), Y[tr], [spans[j] for j in tr]) for tr, _ in splits
+    rng = np.random.default_rng(seed)
+    share, most = model.join_share, model.join_max
+    joins = [
+        (joined.draw(tr, share, most, rng), joined.draw(te, share, most, rng)) for tr, te in splits
+    ]
+    sums = joined.sentence_sums(batch)
+    fit_data = [
+        _fit_data(batch, Y, spans, tr, sums, fit_joins)
+        for (tr, _), (fit_joins, _) in zip(splits, joins, strict=True)
     ]
     if final == "average":
         progress(f"fitting {n_folds} fold models")
         fit_batches(fold_models, fit_data)
     else:
         progress(f"fitting {n_folds} fold models and the final model")
-        fit_batches([*fold_models, model], [*fit_data, (batch, Y, spans)])
+        everything = joined.draw(np.arange(len(records)), share, most, rng)
+        fit_batches(
+            [*fold_models, model],
+            [*fit_data, _fit_data(batch, Y, spans, np.arange(len(records)), sums, everything)],
+        )
     for fold_model, (_, te) in zip(fold_models, splits, strict=True):
         raw_oof[te], _ = fold_model.raw_scores(_subset(batch, te))
+    held_joins = [held for _, held in joins]
+    raw_joined = _joined_raw(fold_models, held_joins, raw_oof, sums, batch)
+    Y_joined = joined.union(Y, [m for held in held_joins for m in held])
+    rules_joined = joined.union(rules, [m for held in held_joins for m in held])
 
     progress("calibrating")
+    raw_all, Y_all = np.concatenate([raw_oof, raw_joined]), np.vstack([Y, Y_joined])
     model.calibrators_ = np.vstack(
-        [_fit_calibrator(raw_oof[:, k, :], Y[:, k], seed) for k in range(len(codes))]
+        [_fit_calibrator(raw_all[:, k, :], Y_all[:, k], seed) for k in range(len(codes))]
     )
+    # Thresholds, rule floors, the review band and the reported metrics are those of the
+    # documents as they are; the joined documents are reported on their own.
     probs = model.calibrate(raw_oof)
     chosen = [_best_threshold(probs[:, k], rules[:, k], Y[:, k]) for k in range(len(codes))]
     model.thresholds_ = np.array([t for t, _ in chosen])
@@ -230,7 +256,49 @@ def train(
         "model_only": code_metrics(Y, (probs >= model.thresholds_[None, :]).astype(int), codes),
         "rules_only": code_metrics(Y, rules, codes),
     }
+    if len(Y_joined):  # out of fold, documents joined from 2 to join_max held-out documents
+        decided_joined = _hybrid(
+            model.calibrate(raw_joined), rules_joined, model.thresholds_, model.rule_floors_
+        )
+        metrics["joined"] = code_metrics(Y_joined, decided_joined, codes)
     return TrainingResult(model, metrics, probs, warnings)
+
+
+def _fit_data(
+    batch: DocBatch,
+    Y: np.ndarray,
+    spans: list[list[Span]],
+    index: np.ndarray,
+    sums: sp.csr_matrix,
+    members: list[np.ndarray],
+) -> FitData:
+    """The documents ``index`` of ``batch``, with the joined documents ``members`` appended as
+    document rows (see :func:`testimonycoder.model.fit_batches`)."""
+    part = _subset(batch, index)
+    docs = sp.vstack([part.documents, joined.documents(sums, members)], format="csr")
+    labels = np.vstack([Y[index], joined.union(Y, members)])
+    return replace(part, documents=docs), labels, [spans[j] for j in index]
+
+
+def _joined_raw(
+    fold_models: list[TestimonyClassifier],
+    held_joins: list[list[np.ndarray]],
+    raw_oof: np.ndarray,
+    sums: sp.csr_matrix,
+    batch: DocBatch,
+) -> np.ndarray:
+    """Out-of-fold raw scores of the joined documents of each fold's held-out part."""
+    parts = []
+    for fold_model, members in zip(fold_models, held_joins, strict=True):
+        raw = np.zeros((len(members), raw_oof.shape[1], N_RAW))
+        if members:
+            raw[:, :, 0] = joined.union(raw_oof[:, :, 0], members)
+            raw[:, :, 1] = logistic_scores(
+                fold_model.doc_coef_, fold_model.doc_intercept_, joined.documents(sums, members)
+            )
+            raw[:, :, 2] = np.log1p(joined.lengths(batch, members))[:, None]
+        parts.append(raw)
+    return np.concatenate(parts)
 
 
 def _subset(batch: DocBatch, index: np.ndarray) -> DocBatch:
