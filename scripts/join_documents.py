@@ -3,8 +3,9 @@
 Published testimony can be much longer than the corpus documents (most are under 300 words).
 A joined document holds K random documents of the split, separated by blank lines, and its gold
 codes are the union of theirs; spans are dropped. Scoring a model on them shows whether it holds
-up on length it was not fitted on (issue 4: a calibrator input for the length was reverted after
-this test, 2026-11-27).
+up on length. Because such a union holds most codes, a model can score well here by coding most
+codes in any long document; ``scripts/length_probe.py`` asks one code at a time (issue 4,
+2026-11-27).
 
 Usage: python scripts/join_documents.py --split unseen --k 8 --n 150 --seed 3 --out long8.jsonl
 then:  testimonycoder evaluate long8.jsonl

@@ -43,17 +43,24 @@ def test_joined_rows_are_the_rows_of_the_joined_texts(root: Path, nlp) -> None: 
     assert np.array_equal(np.log1p(joined.lengths(batch, members)), raw[:, 0, 2])
 
 
-def test_draw_is_seeded_and_bounded() -> None:
-    index = np.arange(10, 30)
-    a = joined.draw(index, 0.5, 8, np.random.default_rng(3))
-    b = joined.draw(index, 0.5, 8, np.random.default_rng(3))
-    assert len(a) == 10
+def test_draw_is_seeded_and_joins_one_document_with_code_less_ones() -> None:
+    """Each joined document has the codes of one member: the others have none (joining coded
+    documents at random taught the calibrators that long documents hold most codes)."""
+    rng = np.random.default_rng(0)
+    Y = (rng.random((40, 6)) < 0.3).astype(int)
+    Y[::3] = 0  # some documents without a code
+    index = np.arange(10, 40)
+    a = joined.draw(index, Y, 0.5, 8, np.random.default_rng(3))
+    b = joined.draw(index, Y, 0.5, 8, np.random.default_rng(3))
+    assert len(a) == 15
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
     for m in a:
         assert 2 <= len(m) <= 8 and len(set(m.tolist())) == len(m) and set(m) <= set(index)
-    assert joined.draw(index, 0.0, 8, np.random.default_rng(0)) == []
-    assert joined.draw(np.arange(1), 0.5, 8, np.random.default_rng(0)) == []
-    assert max(len(m) for m in joined.draw(np.arange(3), 2.0, 8, np.random.default_rng(0))) <= 3
+        assert sum(bool(Y[i].any()) for i in m) <= 1
+    assert joined.draw(index, Y, 0.0, 8, np.random.default_rng(0)) == []
+    assert joined.draw(np.arange(1), Y, 0.5, 8, np.random.default_rng(0)) == []
+    coded = np.flatnonzero(Y.any(axis=1))
+    assert joined.draw(coded, Y, 0.5, 8, np.random.default_rng(0)) == []  # nothing to join with
 
 
 def test_union_is_the_largest_member_value() -> None:

@@ -284,7 +284,9 @@ def test_final_model_is_the_average_of_the_fold_models(root: Path, nlp) -> None:
     # the fold models as train() fits them: each with joined documents of its training part
     rng = np.random.default_rng(4)
     splits = list(KFold(3, shuffle=True, random_state=4).split(records))
-    joins = [(joined.draw(tr, 0.5, 8, rng), joined.draw(te, 0.5, 8, rng)) for tr, te in splits]
+    joins = [
+        (joined.draw(tr, Y, 0.5, 8, rng), joined.draw(te, Y, 0.5, 8, rng)) for tr, te in splits
+    ]
     sums = joined.sentence_sums(batch)
     for (tr, _), (fit_joins, _) in zip(splits, joins, strict=True):
         m = TestimonyClassifier(codes, seed=4)

@@ -155,8 +155,9 @@ class TestimonyClassifier(ClassifierMixin, BaseEstimator):
             must hold; training learns the log-odds band that achieves it (see
             :mod:`testimonycoder.hybrid`).
         join_share, join_max: ``train`` adds ``join_share`` joined documents per document, each
-            of 2 to ``join_max`` documents, to fit the document models and calibrators on long
-            documents (see :mod:`testimonycoder.joined`); 0 adds none.
+            a document and 1 to ``join_max - 1`` documents without a code, to fit the document
+            models and calibrators on long documents (see :mod:`testimonycoder.joined`); 0 adds
+            none.
         seed: random seed (liblinear's shuffling).
     """
 

@@ -93,8 +93,9 @@ def render_model_card(
     if long_docs:
         parts += [
             "",
-            f"### Long documents: {long_docs['n_documents']} documents each joined from 2 to "
-            f"{metadata.get('params', {}).get('join_max', 8)} held-out documents (out of fold)",
+            f"### Long documents: {long_docs['n_documents']} held-out documents, each joined with "
+            f"1 to {metadata.get('params', {}).get('join_max', 8) - 1} held-out documents that "
+            "have no code (out of fold)",
             _table(long_docs),
         ]
     parts += [

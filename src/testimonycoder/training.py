@@ -182,7 +182,8 @@ def train(
     rng = np.random.default_rng(seed)
     share, most = model.join_share, model.join_max
     joins = [
-        (joined.draw(tr, share, most, rng), joined.draw(te, share, most, rng)) for tr, te in splits
+        (joined.draw(tr, Y, share, most, rng), joined.draw(te, Y, share, most, rng))
+        for tr, te in splits
     ]
     sums = joined.sentence_sums(batch)
     fit_data = [
@@ -194,7 +195,7 @@ def train(
         fit_batches(fold_models, fit_data)
     else:
         progress(f"fitting {n_folds} fold models and the final model")
-        everything = joined.draw(np.arange(len(records)), share, most, rng)
+        everything = joined.draw(np.arange(len(records)), Y, share, most, rng)
         fit_batches(
             [*fold_models, model],
             [*fit_data, _fit_data(batch, Y, spans, np.arange(len(records)), sums, everything)],
@@ -256,7 +257,9 @@ def train(
         "model_only": code_metrics(Y, (probs >= model.thresholds_[None, :]).astype(int), codes),
         "rules_only": code_metrics(Y, rules, codes),
     }
-    if len(Y_joined):  # out of fold, documents joined from 2 to join_max held-out documents
+    if len(
+        Y_joined
+    ):  # out of fold: held-out documents joined with 1 to join_max - 1 code-less ones
         decided_joined = _hybrid(
             model.calibrate(raw_joined), rules_joined, model.thresholds_, model.rule_floors_
         )
