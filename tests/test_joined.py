@@ -127,3 +127,14 @@ def test_calibrate_uses_the_length_terms(n_sentences: int) -> None:
     weights = np.array([[1.0, 2.0, 0.5, 0.25, -1.0, -0.3]])
     z = 0.9 + 2 * 0.1 + 0.5 * length + 0.25 * 0.9 * length - 0.1 * length - 0.3
     assert calibrate(weights, raw)[0, 0] == pytest.approx(1 / (1 + np.exp(-z)))
+
+
+def test_training_without_code_less_documents_warns(root: Path) -> None:
+    records = [r for r in _records(root, 120) if r.codes][:40]
+    warnings: list[str] = []
+    result = train(records, folds=2, seed=0, warn=warnings.append)
+    assert "joined" not in result.metrics
+    assert any("no document without a code" in w for w in warnings)
+    assert not any(
+        "no document without a code" in w for w in train(_records(root, 40), folds=2).warnings
+    )

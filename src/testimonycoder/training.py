@@ -185,6 +185,14 @@ def train(
         (joined.draw(tr, Y, share, most, rng), joined.draw(te, Y, share, most, rng))
         for tr, te in splits
     ]
+    if share > 0 and not any(fit_joins for fit_joins, _ in joins):
+        msg = (
+            "no document without a code: training adds no joined long documents, so the model "
+            "may miss codes in long testimony; include documents that have no code (for "
+            "example, interviews about other parts of a life) in the training data"
+        )
+        warnings.append(msg)
+        warn(msg)
     sums = joined.sentence_sums(batch)
     fit_data = [
         _fit_data(batch, Y, spans, tr, sums, fit_joins)
