@@ -144,6 +144,10 @@ def render_model_card(
         "strings (names, places), but hashed weights are not an anonymity guarantee.",
         "- Scores are calibrated on cross-validation folds of the training data; on a different "
         "genre the calibration can drift.",
+        "- Long documents: training adds documents made by joining a document with code-less "
+        "ones (up to `join_max` in all), so that a code one passage reports is not lost in a "
+        "long text; longer testimony is scored by extrapolation, and codes are missed more "
+        "often as documents grow (see the long-document table above, when present).",
     ]
     return "\n".join(parts) + "\n"
 
