@@ -212,8 +212,8 @@ def train(
         raw_oof[te], _ = fold_model.raw_scores(_subset(batch, te))
     held_joins = [held for _, held in joins]
     raw_joined = _joined_raw(fold_models, held_joins, raw_oof, sums, batch)
-    Y_joined = joined.union(Y, [m for held in held_joins for m in held])
-    rules_joined = joined.union(rules, [m for held in held_joins for m in held])
+    held_members = [m for held in held_joins for m in held]
+    Y_joined, rules_joined = joined.union(Y, held_members), joined.union(rules, held_members)
 
     progress("calibrating")
     raw_all, Y_all = np.concatenate([raw_oof, raw_joined]), np.vstack([Y, Y_joined])
