@@ -99,8 +99,10 @@ def check(path: str) -> int:
                 no_code += 1
             if rec.get("genre") == "transcript":
                 words = len(text.split())
-                if not 400 <= words <= 2000:
-                    print(f"{where}: transcript has {words} words (need 400-2000)")
+                # Excerpts of a few turns are transcripts too (published reports quote them);
+                # only a whole interview longer than a document should be is refused.
+                if words > 2000:
+                    print(f"{where}: transcript has {words} words (at most 2000; split it)")
                     problems += 1
     print(f"documents: {len(ids)}  genres: {dict(genres)}")
     print(f"documents per asserted code: {dict(counts)}  with no asserted code: {no_code}")

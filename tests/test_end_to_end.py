@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from testimonycoder.cli.main import app
 from testimonycoder.codebook import load_codebook
+from testimonycoder.model_io import resolve_model
 
 KEYS = {
     "id",
@@ -17,6 +18,7 @@ KEYS = {
     "scores",
     "review",
     "review_reasons",
+    "review_margin",
     "codebook",
     "evidence",
     "segments",
@@ -29,6 +31,9 @@ def test_code_samples_contract(root: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["code", str(root / "corpus/samples"), "--out", str(out)])
     assert result.exit_code == 0, result.output
     book = load_codebook()
+    model = resolve_model(None, book, use_model=True)
+    assert model is not None
+    band = model.review_band
     texts = {p.stem: p.read_text(encoding="utf-8") for p in (root / "corpus/samples").glob("*.txt")}
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(records) == len(texts) >= 10
@@ -41,6 +46,11 @@ def test_code_samples_contract(root: Path, tmp_path: Path) -> None:
         assert rec["review"] == bool(rec["review_reasons"])
         assert all(r.split(": ")[0] in book.top_level for r in rec["review_reasons"])
         assert all(0.0 <= v <= 1.0 for v in rec["scores"].values())
+        # a code close to its threshold, or disputed by the rules, is within the model's band
+        uncertain = [r for r in rec["review_reasons"] if not r.endswith(": hearsay")]
+        assert rec["review_margin"] >= 0.0
+        if uncertain:
+            assert rec["review_margin"] <= band
         text = texts[rec["id"]]
         for ev in rec["evidence"]:
             assert set(ev) >= EVIDENCE_KEYS

@@ -60,6 +60,7 @@ def _coded() -> tuple[list[Document], list[Coding]]:
             [],
             [],
             review_reasons=["coercion: close to the threshold"],
+            review_margin=0.1234,
         ),
     ]
     return docs, codings
@@ -95,6 +96,8 @@ def test_project_validates_and_is_byte_identical(tmp_path: Path, project_schema)
     assert sources[1]["Coding"][0]["CodeRef"]["@targetGUID"]
     assert doc["Sets"]["Set"][0]["MemberSource"][0]["@targetGUID"] == sources[1]["@guid"]
     assert "needs review: yes (coercion: close to the threshold)" in sources[1]["Description"]
+    assert "review margin: 0.123 (the lower" in sources[1]["Description"]
+    assert "review margin" not in sources[0]["Description"]  # coded by the rules alone
     codes = doc["CodeBook"]["Codes"]["Code"]
     assert [c["@name"] for c in codes[0]["Code"]] == [
         "Coercion in North Korea",

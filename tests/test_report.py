@@ -264,6 +264,19 @@ def test_places_hometowns_review(coded: Path) -> None:
     ]
 
 
+def test_review_table_puts_the_lowest_margin_first(tmp_path: Path) -> None:
+    records = [
+        {"id": i, "codes": [], "review": True, "review_margin": m, "evidence": []}
+        for i, m in [("far", 1.2), ("old", None), ("close", 0.1), ("mid", 0.6)]
+    ]
+    records.append({"id": "clear", "codes": [], "review": False, "review_margin": 0.05})
+    path = tmp_path / "coded.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    review = build_report(path).tables["review"]
+    # records without a margin (rules alone, or older files) come last, in input order
+    assert review["id"].tolist() == ["close", "mid", "far", "old"]
+
+
 def test_redaction_applies_to_every_snippet(coded: Path) -> None:
     report = build_report(coded, redact=redact_function())
     snippets = set(report.links["snippet"])

@@ -66,7 +66,7 @@ def _combine(nlp, p: float, evidence: list[Evidence], band: float) -> list[str]:
     scored = DocScores(
         doc={"sale": p}, codes=["sale"], spans=[(0, len(doc.text))], passage_scores=np.array([[p]])
     )
-    _, _, reasons, _ = combine(doc, evidence, scored, ["sale"], {"sale": 0.5}, band, {"sale": 1.0})
+    reasons = combine(doc, evidence, scored, ["sale"], {"sale": 0.5}, band, {"sale": 1.0})[2]
     return reasons
 
 
@@ -81,6 +81,23 @@ def test_combine_flags_uncertain_codes_and_hearsay_only(nlp) -> None:  # type: i
     # the model rejects what the rules assert: 0.2 is 1.39 log-odds units away, flagged at 1.0
     assert _combine(nlp, 0.2, [sold], band=1.0) == ["sale: rules and model disagree"]
     assert _combine(nlp, 0.2, [], band=1.0) == []  # the same score with no disagreement
+
+
+def test_combine_gives_the_documents_review_key(nlp) -> None:  # type: ignore[no-untyped-def]
+    doc = nlp("The broker sold me to a farmer in Jilin.")
+    codes = ["sale", "cybersex"]
+    scored = DocScores(
+        doc={"sale": 0.2, "cybersex": 0.01},
+        codes=codes,
+        spans=[(0, len(doc.text))],
+        passage_scores=np.array([[0.2, 0.01]]),
+    )
+    sold = Evidence("sale", 11, 15, "sold", "rules", "asserted", "self", None, 1.0)
+    thresholds = {"sale": 0.5, "cybersex": 0.5}
+    *_, margin = combine(doc, [sold], scored, codes, thresholds, 0.5, {"sale": 1.0})
+    expected = review_keys(np.array([[0.2, 0.01]]), np.array([0.5, 0.5]), np.array([[1, 0]]))
+    assert margin == pytest.approx(expected[0])
+    assert margin == pytest.approx(np.log(4) / 2)  # sale: the rules disagree, so halved
 
 
 def test_training_learns_a_band_that_holds_the_share(root: Path) -> None:

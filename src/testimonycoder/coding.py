@@ -80,10 +80,11 @@ def code_docs(
     out = []
     for doc, doc_id, scored in zip(docs, ids, model_scores, strict=True):
         evidence = rule_evidence(doc)
+        margin: float | None = None
         if scored is None or model is None:
             codes, scores, reasons, extra = rules_only_scores(evidence, top)
         else:
-            codes, scores, reasons, extra = combine(
+            codes, scores, reasons, extra, margin = combine(
                 doc, evidence, scored, top, model.thresholds, model.review_band, model.rule_floors
             )
         evidence = evidence + extra
@@ -96,6 +97,7 @@ def code_docs(
                 scores=scores,
                 review=bool(reasons),
                 review_reasons=reasons,
+                review_margin=margin,
                 codebook=codebook_hash,
                 evidence=evidence,
                 segments=_segments(doc, evidence),

@@ -74,6 +74,15 @@ class Coding:
     text: str | None = None
     # why the document is in the review queue: "code: reason", one per code (hybrid.py)
     review_reasons: list[str] = field(default_factory=list)
+    # how close the document came to review for uncertainty (hybrid.review_keys): the least
+    # log-odds margin of a score to its threshold, halved where rules and model disagree; the
+    # lower, the likelier the coding is wrong. None when the rules code alone.
+    review_margin: float | None = None
+
+    @property
+    def rounded_margin(self) -> float | None:
+        """The review margin as written to every output format."""
+        return None if self.review_margin is None else round(self.review_margin, 3)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -83,6 +92,7 @@ class Coding:
             "scores": {k: round(v, 4) for k, v in self.scores.items()},
             "review": self.review,
             "review_reasons": self.review_reasons,
+            "review_margin": self.rounded_margin,
             "codebook": self.codebook,
             "evidence": [e.to_dict() for e in self.evidence],
             "segments": [s.to_dict() for s in self.segments],

@@ -121,8 +121,11 @@ def combine(
     thresholds: dict[str, float],
     review_band: float,
     floors: dict[str, float] | None = None,
-) -> tuple[list[str], dict[str, float], list[str], list[Evidence]]:
-    """``(codes, scores, review reasons, model evidence)`` of rules and model together."""
+) -> tuple[list[str], dict[str, float], list[str], list[Evidence], float | None]:
+    """``(codes, scores, review reasons, model evidence, review margin)`` of rules and model
+    together. The review margin is the document's :func:`review_keys`: the lower, the likelier
+    its coding is wrong, so a reviewer with little time starts with the lowest (None for a
+    codebook without codes)."""
     asserted = {e.code for e in evidence if e.status == "asserted"}
     hearsay = {e.code for e in evidence if e.status == "hearsay"}
     margins = _margins(
@@ -165,4 +168,4 @@ def combine(
                         pscore,
                     )
                 )
-    return chosen, scores, reasons, extra
+    return chosen, scores, reasons, extra, float(margins.min()) if codes else None

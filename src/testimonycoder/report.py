@@ -26,7 +26,8 @@ Which table answers which question:
   mentions``) and ``hometowns``: North Korean hometown by province (the first North Korean
   place named in a document).
 * ``durations``: durations written in the documents, one row each.
-* ``review``: how many documents need review? (``id, codes, reason``)
+* ``review``: how many documents need review, likeliest errors first? (``id, codes, reason,
+  margin``)
 """
 
 from __future__ import annotations
@@ -477,9 +478,12 @@ class _Builder:
                 "hearsay evidence" if uncertain else "rules and model disagree or uncertain"
             )
             links[rec["id"]] = [e["text"] for e in uncertain] or []
-            rows.append((rec["id"], ";".join(rec["codes"]), reason))
+            rows.append((rec["id"], ";".join(rec["codes"]), reason, rec.get("review_margin")))
         self._link("review", "review", links)
-        return pd.DataFrame(rows, columns=["id", "codes", "reason"])
+        table = pd.DataFrame(rows, columns=["id", "codes", "reason", "margin"])
+        # The likeliest errors first (the lowest margin), then records without a margin (coded
+        # by the rules alone, or written before margins existed) in input order.
+        return table.sort_values("margin", kind="stable", na_position="last", ignore_index=True)
 
 
 def _age_label(lo: int, hi: int) -> str:

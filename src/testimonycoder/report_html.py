@@ -366,10 +366,14 @@ def _section_review(page: _Page, t: dict[str, pd.DataFrame], title: str) -> str:
     df = t["review"]
     if df.empty:
         return "<p>No document needs review.</p>"
-    rows = [[escape(r["id"]), escape(r["codes"]), escape(r["reason"])] for _, r in df.iterrows()]
+    rows = [
+        [escape(r["id"]), escape(r["codes"]), escape(r["reason"]), _fmt(r["margin"])]
+        for _, r in df.iterrows()
+    ]
     return (
         f"<p>{page.count('review', 'review', len(df), 'Needs review')} documents need "
-        "review.</p>" + _table(["document", "codes", "reason"], rows, set())
+        "review. The likeliest errors come first: the lower the margin, the closer a score came "
+        "to its threshold.</p>" + _table(["document", "codes", "reason", "margin"], rows, {3})
     )
 
 

@@ -119,6 +119,11 @@ def _source_description(coding: Coding) -> str:
             f"sub-codes: {', '.join(coding.subcodes) or 'none'}",
             f"needs review: {'yes' if coding.review else 'no'}"
             + (f" ({'; '.join(coding.review_reasons)})" if coding.review_reasons else ""),
+            *(
+                []
+                if coding.rounded_margin is None
+                else [f"review margin: {coding.rounded_margin} (the lower, the likelier wrong)"]
+            ),
             f"scores: {scores or 'none'}",
             f"codebook: {coding.codebook}",
         ]

@@ -33,6 +33,7 @@ def coding_row(coding: Coding, codes: list[str]) -> dict[str, Any]:
         "subcodes": ";".join(coding.subcodes),
         "review": coding.review,
         "review_reasons": "; ".join(coding.review_reasons),
+        "review_margin": coding.rounded_margin,
         "codebook": coding.codebook,
     }
     for code in codes:
