@@ -28,11 +28,7 @@ wall time, because the machine is shared.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import os
-import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,7 +36,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import orjson
 import spacy
 from spacy.matcher import Matcher, PhraseMatcher
 
@@ -49,6 +44,8 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "src"))
 
+from bench_code import machine  # noqa: E402
+from stages import time_bare, time_stages  # noqa: E402
 from synth import write_corpus  # noqa: E402
 
 # The spaCy components of the coding pipeline; the others are testimonycoder's.
@@ -102,48 +99,6 @@ def wrap_matchers(obj: Any, label: str, spent: dict[str, float], seen: set[int])
     return wrapped
 
 
-def one_pass(nlp: Any, model: Any, codebook: Any, docs_in: list[Any], batch: int) -> dict:
-    from testimonycoder.coding import code_docs
-
-    stage: dict[str, float] = defaultdict(float)
-    for b in range(0, len(docs_in), batch):
-        chunk = docs_in[b : b + batch]
-        t = time.process_time()
-        docs = [nlp.make_doc(d.text) for d in chunk]
-        stage["tokenizer"] += time.process_time() - t
-        for name, proc in nlp.pipeline:
-            t = time.process_time()
-            docs = [proc(doc) for doc in docs]
-            stage[name] += time.process_time() - t
-        t = time.process_time()
-        codings = code_docs(docs, [d.id for d in chunk], codebook=codebook, model=model)
-        stage["model and records (code_docs)"] += time.process_time() - t
-        t = time.process_time()
-        b"".join(orjson.dumps(c.to_dict()) + b"\n" for c in codings)
-        stage["serialise"] += time.process_time() - t
-    return stage
-
-
-def machine() -> list[str]:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    rev = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
-    return [
-        f"- date: {dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
-        f"- CPU count: {os.cpu_count()}; CPU: {cpu}",
-        f"- Python {platform.python_version()}, spaCy {spacy.__version__}; commit {rev or '?'}",
-        f"- load average at start (1/5/15 min): {'/'.join(f'{x:.1f}' for x in os.getloadavg())}",
-    ]
-
-
 def main() -> None:
     from testimonycoder.io.readers import read_documents
     from testimonycoder.model_io import resolve_model
@@ -179,12 +134,10 @@ def main() -> None:
         pass
     times: dict[str, list[float]] = defaultdict(list)
     for _ in range(args.repeat):
-        t = time.process_time()
-        for _doc in bare.pipe(texts, batch_size=args.batch_size):
-            pass
-        times["bare tokenizer (warm)"].append(time.process_time() - t)
+        times["bare tokenizer (warm)"].append(time_bare(bare, texts, args.batch_size))
         spent.clear()
-        for name, sec in one_pass(nlp, model, codebook, docs_in, args.batch_size).items():
+        stages = time_stages(nlp, codebook, model, docs_in, args.batch_size, score_apart=False)
+        for name, sec in stages.items():
             times[name].append(sec)
         times["matcher calls"].append(sum(spent.values()))
 

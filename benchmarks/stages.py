@@ -17,6 +17,7 @@ import statistics
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import orjson
 import spacy
@@ -26,8 +27,46 @@ def _words(texts: list[str]) -> int:
     return sum(len(t.split()) for t in texts)
 
 
-def main() -> None:
+def time_bare(bare: Any, texts: list[str], batch_size: int) -> float:
+    """CPU seconds of one pass of a bare tokenizer over ``texts``."""
+    t = time.process_time()
+    for _doc in bare.pipe(texts, batch_size=batch_size):
+        pass
+    return time.process_time() - t
+
+
+def time_stages(
+    nlp: Any, codebook: Any, model: Any, docs_in: list[Any], batch_size: int, *, score_apart: bool
+) -> dict[str, float]:
+    """CPU seconds of one pass over ``docs_in`` in batches, per stage: the tokenizer, each
+    pipeline component, ``code_docs`` (the model's scoring and the records) and serialising.
+    With ``score_apart``, the model's scoring is also timed on its own (and so done twice)."""
     from testimonycoder.coding import code_docs
+
+    stage: dict[str, float] = defaultdict(float)
+    for b in range(0, len(docs_in), batch_size):
+        chunk = docs_in[b : b + batch_size]
+        t = time.process_time()
+        docs = [nlp.make_doc(d.text) for d in chunk]
+        stage["tokenizer"] += time.process_time() - t
+        for name, proc in nlp.pipeline:
+            t = time.process_time()
+            docs = [proc(doc) for doc in docs]
+            stage[name] += time.process_time() - t
+        if score_apart and model is not None:
+            t = time.process_time()
+            model.score_docs(docs)
+            stage["model.score_docs (counted again in code_docs)"] += time.process_time() - t
+        t = time.process_time()
+        codings = code_docs(docs, [d.id for d in chunk], codebook=codebook, model=model)
+        stage["code_docs"] += time.process_time() - t
+        t = time.process_time()
+        b"".join(orjson.dumps(c.to_dict()) + b"\n" for c in codings)
+        stage["serialise"] += time.process_time() - t
+    return stage
+
+
+def main() -> None:
     from testimonycoder.io.readers import read_documents
     from testimonycoder.model_io import resolve_model
     from testimonycoder.pipeline import build_nlp, pipeline_codebook
@@ -48,36 +87,13 @@ def main() -> None:
     bare = spacy.blank("en")
     times: dict[str, list[float]] = defaultdict(list)
     for _ in range(args.repeat):
-        t = time.process_time()
-        for _doc in bare.pipe(texts, batch_size=args.batch_size):
-            pass
-        times["bare tokenizer"].append(time.process_time() - t)
+        times["bare tokenizer"].append(time_bare(bare, texts, args.batch_size))
 
         t = time.process_time()
         docs_in = list(read_documents([args.corpus]))
         times["read"].append(time.process_time() - t)
 
-        stage: dict[str, float] = defaultdict(float)
-        out = []
-        for b in range(0, len(docs_in), args.batch_size):
-            chunk = docs_in[b : b + args.batch_size]
-            t = time.process_time()
-            docs = [nlp.make_doc(d.text) for d in chunk]
-            stage["tokenizer"] += time.process_time() - t
-            for name, proc in nlp.pipeline:
-                t = time.process_time()
-                docs = [proc(doc) for doc in docs]
-                stage[name] += time.process_time() - t
-            if model is not None:
-                t = time.process_time()
-                model.score_docs(docs)
-                stage["model.score_docs (counted again in code_docs)"] += time.process_time() - t
-            t = time.process_time()
-            codings = code_docs(docs, [d.id for d in chunk], codebook=codebook, model=model)
-            stage["code_docs"] += time.process_time() - t
-            t = time.process_time()
-            out.append(b"".join(orjson.dumps(c.to_dict()) + b"\n" for c in codings))
-            stage["serialise"] += time.process_time() - t
+        stage = time_stages(nlp, codebook, model, docs_in, args.batch_size, score_apart=True)
         for name, sec in stage.items():
             times[name].append(sec)
     base = statistics.median(times["bare tokenizer"])
