@@ -66,7 +66,7 @@ def _combine(nlp, p: float, evidence: list[Evidence], band: float) -> list[str]:
     scored = DocScores(
         doc={"sale": p}, codes=["sale"], spans=[(0, len(doc.text))], passage_scores=np.array([[p]])
     )
-    reasons = combine(doc, evidence, scored, ["sale"], {"sale": 0.5}, band, {"sale": 1.0})[2]
+    reasons = combine(doc, evidence, scored, ["sale"], {"sale": 0.5}, band, {"sale": 1.0}).reasons
     return reasons
 
 
@@ -94,7 +94,7 @@ def test_combine_gives_the_documents_review_key(nlp) -> None:  # type: ignore[no
     )
     sold = Evidence("sale", 11, 15, "sold", "rules", "asserted", "self", None, 1.0)
     thresholds = {"sale": 0.5, "cybersex": 0.5}
-    *_, margin = combine(doc, [sold], scored, codes, thresholds, 0.5, {"sale": 1.0})
+    margin = combine(doc, [sold], scored, codes, thresholds, 0.5, {"sale": 1.0}).margin
     expected = review_keys(np.array([[0.2, 0.01]]), np.array([0.5, 0.5]), np.array([[1, 0]]))
     assert margin == pytest.approx(expected[0])
     assert margin == pytest.approx(np.log(4) / 2)  # sale: the rules disagree, so halved

@@ -80,24 +80,23 @@ def code_docs(
     out = []
     for doc, doc_id, scored in zip(docs, ids, model_scores, strict=True):
         evidence = rule_evidence(doc)
-        margin: float | None = None
         if scored is None or model is None:
-            codes, scores, reasons, extra = rules_only_scores(evidence, top)
+            decision = rules_only_scores(evidence, top)
         else:
-            codes, scores, reasons, extra, margin = combine(
+            decision = combine(
                 doc, evidence, scored, top, model.thresholds, model.review_band, model.rule_floors
             )
-        evidence = evidence + extra
-        subcodes = [s for s in doc._.subcodes if s.split(".")[0] in codes]
+        evidence = evidence + decision.model_evidence
+        subcodes = [s for s in doc._.subcodes if s.split(".")[0] in decision.codes]
         out.append(
             Coding(
                 id=doc_id,
-                codes=codes,
+                codes=decision.codes,
                 subcodes=subcodes,
-                scores=scores,
-                review=bool(reasons),
-                review_reasons=reasons,
-                review_margin=margin,
+                scores=decision.scores,
+                review=bool(decision.reasons),
+                review_reasons=decision.reasons,
+                review_margin=decision.margin,
                 codebook=codebook_hash,
                 evidence=evidence,
                 segments=_segments(doc, evidence),

@@ -33,6 +33,7 @@ and the model's cross-validated threshold ``t``:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from spacy.tokens import Doc
@@ -71,15 +72,27 @@ DISAGREE = "rules and model disagree"
 UNCERTAIN = "close to the threshold"
 
 
-def rules_only_scores(
-    evidence: list[Evidence], codes: list[str]
-) -> tuple[list[str], dict[str, float], list[str], list[Evidence]]:
-    """``(codes, scores, review reasons, model evidence)`` of the rules alone."""
+class Decision(NamedTuple):
+    """The decision on one document."""
+
+    codes: list[str]
+    scores: dict[str, float]
+    # why the document goes to review, one "code: reason" per code
+    reasons: list[str]
+    # the passages behind codes the model assigned without asserted rule evidence
+    model_evidence: list[Evidence]
+    # the document's review key (review_keys): the lower, the likelier its coding is wrong; None
+    # when the rules decide alone (or the codebook has no codes)
+    margin: float | None = None
+
+
+def rules_only_scores(evidence: list[Evidence], codes: list[str]) -> Decision:
+    """The decision of the rules alone."""
     asserted = {e.code for e in evidence if e.status == "asserted"}
     hearsay = {e.code for e in evidence if e.status == "hearsay"}
     scores = {c: 1.0 if c in asserted else 0.5 if c in hearsay else 0.0 for c in codes}
     chosen = [c for c in codes if c in asserted]
-    return chosen, scores, [f"{c}: {HEARSAY}" for c in codes if c in hearsay], []
+    return Decision(chosen, scores, [f"{c}: {HEARSAY}" for c in codes if c in hearsay], [])
 
 
 def _margins(probs: np.ndarray, thresholds: np.ndarray, by_rules: np.ndarray) -> np.ndarray:
@@ -121,11 +134,9 @@ def combine(
     thresholds: dict[str, float],
     review_band: float,
     floors: dict[str, float] | None = None,
-) -> tuple[list[str], dict[str, float], list[str], list[Evidence], float | None]:
-    """``(codes, scores, review reasons, model evidence, review margin)`` of rules and model
-    together. The review margin is the document's :func:`review_keys`: the lower, the likelier
-    its coding is wrong, so a reviewer with little time starts with the lowest (None for a
-    codebook without codes)."""
+) -> Decision:
+    """The decision of rules and model together. Its margin is the document's
+    :func:`review_keys`, so that a reviewer with little time starts with the lowest."""
     asserted = {e.code for e in evidence if e.status == "asserted"}
     hearsay = {e.code for e in evidence if e.status == "hearsay"}
     margins = _margins(
@@ -168,4 +179,4 @@ def combine(
                         pscore,
                     )
                 )
-    return chosen, scores, reasons, extra, float(margins.min()) if codes else None
+    return Decision(chosen, scores, reasons, extra, float(margins.min()) if codes else None)
