@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import yaml
@@ -18,6 +18,9 @@ from testimonycoder.modelcard import data_hash, now, package_versions, render_mo
 from testimonycoder.scorer import PARAMS
 from testimonycoder.training import TrainingRecord, TrainingResult, train
 from testimonycoder.training_data import load_training_records, record_groups
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The estimator's stored hyper-parameters, except the seed (``train --seed``).
 _ALLOWED_PARAMS = frozenset(PARAMS) - {"seed"}
@@ -78,6 +81,7 @@ def train_to_dir(
     name: str | None = None,
     test_data: Path | None = None,
     group_by: str | None = None,
+    label_errors: bool = False,
     force: bool = False,
     warn: Callable[[str], None] = _noop,
     progress: Callable[[str], None] = _noop,
@@ -85,7 +89,10 @@ def train_to_dir(
     """Train on ``data`` and write model.npz, manifest.json, metrics.json and model-card.md.
 
     With ``group_by`` (a field of the records, e.g. ``source``), cross-validation keeps each
-    group's documents in one fold (see :func:`testimonycoder.training.train`).
+    group's documents in one fold (see :func:`testimonycoder.training.train`). With
+    ``label_errors``, also write ``likely_label_errors.csv``: the training labels that the
+    out-of-fold scores of this very training run say are probably wrong (confident learning, as
+    ``audit --label-errors``), most likely wrong first, for a person to check.
     """
     from testimonycoder.model_store import MODEL_FILE, save_model
 
@@ -138,7 +145,32 @@ def train_to_dir(
         name=model_name, metadata=metadata, metrics=result.metrics, test_metrics=test_metrics
     )
     write_text_atomic(out / "model-card.md", card, force=True, shared=True)
+    if label_errors:
+        flagged = training_label_errors(records, result)
+        write_text_atomic(
+            out / LABEL_ERRORS_FILE, flagged.to_csv(index=False), force=True, shared=True
+        )
     return result
+
+
+LABEL_ERRORS_FILE = "likely_label_errors.csv"
+
+
+def training_label_errors(records: list[TrainingRecord], result: TrainingResult) -> pd.DataFrame:
+    """The training labels most likely wrong, by confident learning on the run's out-of-fold
+    probabilities (no second training): ``rank, doc_id, code, given_label, oof_probability,
+    label_quality``."""
+    from testimonycoder.audit.label_errors import rank_label_errors
+
+    codes = list(result.model.codes_)
+    labels = np.array([[int(c in r.codes) for c in codes] for r in records], dtype=int)
+    flagged = rank_label_errors(
+        labels.reshape(len(records), len(codes)),
+        result.oof_probabilities,
+        doc_ids=[r.id for r in records],
+        codes=codes,
+    )
+    return flagged.drop(columns="coder")
 
 
 def evaluate_records(

@@ -65,6 +65,14 @@ def train(
             "together in cross-validation, so thresholds and metrics reflect unseen groups."
         ),
     ] = None,
+    label_errors: Annotated[
+        bool,
+        typer.Option(
+            "--label-errors",
+            help="Also list the training labels that cross-validation says are probably wrong "
+            "(likely_label_errors.csv, most likely first), to check by hand.",
+        ),
+    ] = False,
     force: Annotated[bool, typer.Option(help="Replace an existing model in --out.")] = False,
     allow_network: NetworkOption = False,
 ) -> None:
@@ -85,6 +93,7 @@ def train(
             code_map=load_code_map(code_map),
             test_data=test,
             group_by=group_by,
+            label_errors=label_errors,
             force=force,
             warn=warn,
             progress=lambda m: status.update(m),
@@ -101,3 +110,13 @@ def train(
         f"model written to {out}/ (model.npz, manifest.json, metrics.json, model-card.md)",
         highlight=False,
     )
+    if label_errors:
+        from testimonycoder.trainer import LABEL_ERRORS_FILE
+
+        path = out / LABEL_ERRORS_FILE
+        n = len(path.read_text(encoding="utf-8").splitlines()) - 1
+        console.print(
+            f"{n} likely label errors written to {path} (check each against your guidelines "
+            "before changing a label)",
+            highlight=False,
+        )
