@@ -30,9 +30,9 @@ import json
 import sys
 from pathlib import Path
 
+from check_raw import EXPERIENCERS, STATUSES  # the raw format's vocabularies, in one place
+
 RAW = Path(__file__).resolve().parent.parent / "corpus" / "raw"
-STATUSES = {"asserted", "negated", "refused", "threatened", "attempted", "hypothetical", "hearsay"}
-EXPERIENCERS = {"self", "other", "general"}
 
 
 def apply(rec: dict, decision: dict) -> dict:

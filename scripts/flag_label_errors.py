@@ -2,8 +2,8 @@
 
 Trains on corpus/ train + validation with folds grouped by author, so every document is scored by
 a model that saw none of its author's documents, and ranks the document-level labels with
-confident learning (``testimonycoder.audit.label_errors.rank_label_errors``, the same method as
-``testimonycoder audit --label-errors``). Authors named with ``--exclude`` are neither trained on
+confident learning (``testimonycoder.trainer.training_label_errors``, the list of
+``testimonycoder train --label-errors``). Authors named with ``--exclude`` are neither trained on
 nor flagged, so they stay an independent check of whatever the adjudication changes.
 
 Writes ``--out`` (CSV: rank, author, doc_id, code, given_label, oof_probability, label_quality)
@@ -21,10 +21,8 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
-
-from testimonycoder.audit.label_errors import rank_label_errors
 from testimonycoder.codebook import load_codebook
+from testimonycoder.trainer import training_label_errors
 from testimonycoder.training import train
 from testimonycoder.training_data import load_training_records, record_groups
 
@@ -57,14 +55,9 @@ def main() -> None:
     records = [records[i] for i in keep]
     groups = [groups[i] for i in keep]
     result = train(records, folds=5, seed=args.seed, groups=groups)
-    codes = list(result.model.codes_)
-    labels = np.array([[int(c in r.codes) for c in codes] for r in records])
-    flags = rank_label_errors(
-        labels, result.oof_probabilities, doc_ids=[r.id for r in records], codes=codes
-    )
+    flags = training_label_errors(records, result)
     author = dict(zip((r.id for r in records), groups, strict=True))
     flags.insert(1, "author", [author[d].removeprefix("synthetic:") for d in flags["doc_id"]])
-    flags = flags.drop(columns="coder")
     flags.to_csv(args.out, index=False)
 
     raw = raw_records(ROOT / "corpus" / "raw")
@@ -86,7 +79,8 @@ def main() -> None:
                 "subcodes": rec.get("subcodes", []),
             }
             fh.write(json.dumps(item, ensure_ascii=False) + "\n")
-    print(f"{len(flags)} labels flagged of {labels.size} -> {args.out}, {args.items}")
+    n_labels = len(records) * len(result.model.codes_)
+    print(f"{len(flags)} labels flagged of {n_labels} -> {args.out}, {args.items}")
 
 
 if __name__ == "__main__":

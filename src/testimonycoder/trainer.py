@@ -16,7 +16,7 @@ from testimonycoder.io.atomic import write_text_atomic
 from testimonycoder.metrics import code_metrics
 from testimonycoder.modelcard import data_hash, now, package_versions, render_model_card
 from testimonycoder.scorer import PARAMS
-from testimonycoder.training import TrainingRecord, TrainingResult, train
+from testimonycoder.training import TrainingRecord, TrainingResult, code_labels, train
 from testimonycoder.training_data import load_training_records, record_groups
 
 if TYPE_CHECKING:
@@ -163,9 +163,8 @@ def training_label_errors(records: list[TrainingRecord], result: TrainingResult)
     from testimonycoder.audit.label_errors import rank_label_errors
 
     codes = list(result.model.codes_)
-    labels = np.array([[int(c in r.codes) for c in codes] for r in records], dtype=int)
     flagged = rank_label_errors(
-        labels.reshape(len(records), len(codes)),
+        code_labels(records, codes),
         result.oof_probabilities,
         doc_ids=[r.id for r in records],
         codes=codes,

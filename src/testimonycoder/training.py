@@ -72,7 +72,8 @@ def _noop(message: str) -> None:
     return None
 
 
-def _label_matrix(records: list[TrainingRecord], codes: list[str]) -> np.ndarray:
+def code_labels(records: list[TrainingRecord], codes: list[str]) -> np.ndarray:
+    """The (n_records, n_codes) 0/1 matrix of the records' document-level codes."""
     return np.array([[int(c in r.codes) for c in codes] for r in records], dtype=np.int64)
 
 
@@ -149,7 +150,7 @@ def train(
     codebook = pipeline_codebook(nlp)
     codes = codebook.top_level
     _check_records(records, set(codes) | set(codebook.subcodes))
-    Y = _label_matrix(records, codes)
+    Y = code_labels(records, codes)
     warnings = []
     for k, code in enumerate(codes):
         if Y[:, k].sum() < MIN_POSITIVES:
