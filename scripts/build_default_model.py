@@ -67,6 +67,16 @@ def main() -> int:
     for name, m in rows.items():
         kappas = " | ".join(f"{m['codes'][c]['kappa']:.3f}" for c in codes)
         lines.append(f"| {name} | {m['micro_f1']:.3f} | {m['macro_f1']:.3f} | {kappas} |")
+    intervals = scored["hybrid"]["intervals"]
+    kappa_cis = ", ".join(f"{c} {lo:.3f}–{hi:.3f}" for c, (lo, hi) in intervals["kappa"].items())
+    lo, hi = intervals["micro_f1"]
+    lines += [
+        "",
+        f"{100 * intervals['level']:g}% confidence intervals of the hybrid decision "
+        f"({intervals['method']}, {intervals['n_resamples']} resamples): micro-F1 "
+        f"{lo:.3f}–{hi:.3f}; κ {kappa_cis}. They cover another sample of this author's "
+        "documents, not another author.",
+    ]
     table = "\n".join(lines) + "\n"
     (OUT / "test-metrics.md").write_text(table, encoding="utf-8")
     (OUT / "test-metrics.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")

@@ -36,20 +36,35 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+def _interval(pair: list[float] | None) -> str:
+    return f"{pair[0]:.3f}–{pair[1]:.3f}" if pair else "—"
+
+
 def _table(metrics: dict[str, Any]) -> str:
+    intervals = metrics.get("intervals")
+    ci = f"{100 * intervals['level']:g}% CI" if intervals else ""
     lines = [
-        "| code | precision | recall | F1 | Cohen's κ | support |",
-        "|---|---|---|---|---|---|",
+        "| code | precision | recall | F1 | Cohen's κ |"
+        + (f" κ {ci} |" if ci else "")
+        + " support |",
+        "|---|---|---|---|---|" + ("---|" if ci else "") + "---|",
     ]
     for code, m in metrics["codes"].items():
+        kappa_ci = f" {_interval(intervals['kappa'].get(code))} |" if intervals else ""
         lines.append(
             f"| {code} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | "
-            f"{m['kappa']:.3f} | {m['support']} |"
+            f"{m['kappa']:.3f} |{kappa_ci} {m['support']} |"
         )
+    micro_ci = f" ({ci} {_interval(intervals['micro_f1'])})" if intervals else ""
     lines.append(
-        f"\nmicro-F1 **{metrics['micro_f1']:.3f}**, macro-F1 {metrics['macro_f1']:.3f}, "
+        f"\nmicro-F1 **{metrics['micro_f1']:.3f}**{micro_ci}, macro-F1 {metrics['macro_f1']:.3f}, "
         f"lowest κ {metrics['min_kappa']:.3f}, {metrics['n_documents']} documents"
     )
+    if intervals:
+        lines.append(
+            f"\nIntervals: {intervals['method']}, {intervals['n_resamples']} resamples; they cover "
+            "another sample of documents like these, not a change of source."
+        )
     return "\n".join(lines)
 
 

@@ -12,6 +12,7 @@ import yaml
 
 from testimonycoder.codebook import load_codebook
 from testimonycoder.errors import InputError, OutputError
+from testimonycoder.intervals import metric_intervals
 from testimonycoder.io.atomic import write_text_atomic
 from testimonycoder.metrics import code_metrics
 from testimonycoder.modelcard import data_hash, now, package_versions, render_model_card
@@ -176,7 +177,8 @@ def evaluate_records(
     records: list[TrainingRecord], model: Any, codebook_path: Path | str | None
 ) -> dict[str, Any]:
     """Metrics of the hybrid decision, the model alone and the rules alone on gold ``records``,
-    plus the list of errors with their evidence."""
+    plus the list of errors with their evidence. The hybrid metrics carry their bootstrap
+    confidence intervals (``intervals``, see :mod:`testimonycoder.intervals`)."""
     from testimonycoder.coding import code_documents
     from testimonycoder.document import Document
     from testimonycoder.pipeline import build_nlp, pipeline_codebook
@@ -217,7 +219,7 @@ def evaluate_records(
                     }
                 )
     out: dict[str, Any] = {
-        "hybrid": code_metrics(Y, P, codes),
+        "hybrid": {**code_metrics(Y, P, codes), "intervals": metric_intervals(Y, P, codes)},
         "rules_only": code_metrics(Y, R, codes),
     }
     if model is not None:

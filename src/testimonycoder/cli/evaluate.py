@@ -11,7 +11,7 @@ from rich.table import Table
 
 from testimonycoder.cli._common import console, handle_errors
 from testimonycoder.cli._options import NetworkOption
-from testimonycoder.cli.train import metrics_table
+from testimonycoder.cli.train import intervals_table, metrics_table
 from testimonycoder.io.code_map import load_code_map
 
 
@@ -46,6 +46,8 @@ def evaluate(
         code_map=load_code_map(code_map),
     )
     console.print(metrics_table(f"{data} — {result['model']} (hybrid decision)", result["hybrid"]))
+    if result["hybrid"].get("intervals"):
+        console.print(intervals_table(result["hybrid"]["intervals"]))
     confusion = Table(title="confusion summary")
     for col in ("code", "TP", "FP", "FN", "TN"):
         confusion.add_column(col, justify="left" if col == "code" else "right")

@@ -31,6 +31,26 @@ def metrics_table(title: str, metrics: dict[str, Any]) -> Table:
     return table
 
 
+def intervals_table(intervals: dict[str, Any]) -> Table:
+    """The confidence intervals of :func:`testimonycoder.intervals.metric_intervals`."""
+    level = f"{100 * intervals['level']:g}%"
+    table = Table(
+        title=f"{level} confidence intervals",
+        caption=f"{intervals['method']}, {intervals['n_resamples']} resamples",
+    )
+    for col in ("code", f"F1 {level}", f"κ {level}"):
+        table.add_column(col, justify="left" if col == "code" else "right")
+
+    def span(pair: list[float]) -> str:
+        return f"{pair[0]:.3f}–{pair[1]:.3f}"
+
+    for code, pair in intervals["f1"].items():
+        table.add_row(code, span(pair), span(intervals["kappa"][code]))
+    table.add_row("micro-F1", span(intervals["micro_f1"]), "")
+    table.add_row("macro-F1", span(intervals["macro_f1"]), "")
+    return table
+
+
 @handle_errors
 def train(
     data: Annotated[
@@ -106,6 +126,8 @@ def train(
     )
     if "test" in result.metrics:
         console.print(metrics_table("test split, rules + model", result.metrics["test"]))
+        if result.metrics["test"].get("intervals"):
+            console.print(intervals_table(result.metrics["test"]["intervals"]))
     console.print(
         f"model written to {out}/ (model.npz, manifest.json, metrics.json, model-card.md)",
         highlight=False,
