@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from typer.testing import CliRunner
 
-from testimonycoder.cli.main import app
 from testimonycoder.intervals import _statistics, metric_intervals
 from testimonycoder.metrics import code_metrics
 
@@ -69,32 +64,3 @@ def test_perfect_agreement_and_too_few_documents() -> None:
     assert perfect["micro_f1"] == [1.0, 1.0]
     assert all(pair == [1.0, 1.0] for pair in perfect["kappa"].values())
     assert metric_intervals(Y[:1], Y[:1], CODES) is None
-
-
-def test_evaluate_prints_and_writes_the_intervals(tmp_path: Path) -> None:
-    gold = tmp_path / "gold.jsonl"
-    rows = [
-        {"id": f"s{i}", "text": "The broker sold me to a farmer for 8,000 yuan.", "codes": ["sale"]}
-        for i in range(6)
-    ] + [
-        {"id": f"n{i}", "text": "I sold fish at the market in Yanji.", "codes": []}
-        for i in range(6)
-    ]
-    gold.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    out = tmp_path / "metrics.json"
-    result = CliRunner().invoke(
-        app, ["evaluate", str(gold), "--rules-only", "--out", str(out)], env={"COLUMNS": "100"}
-    )
-    assert result.exit_code == 0, result.output
-    assert "95% confidence intervals" in result.output
-    intervals = json.loads(out.read_text(encoding="utf-8"))["hybrid"]["intervals"]
-    assert intervals["method"] == "percentile bootstrap over documents"
-    assert set(intervals["kappa"]) == {
-        "coercion",
-        "abduction",
-        "sale",
-        "prostitution",
-        "cybersex",
-        "forced_marriage",
-    }
-    assert intervals["kappa"]["sale"] == [1.0, 1.0]

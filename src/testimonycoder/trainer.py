@@ -173,12 +173,27 @@ def training_label_errors(records: list[TrainingRecord], result: TrainingResult)
     return flagged.drop(columns="coder")
 
 
+def _scored(Y: np.ndarray, P: np.ndarray, codes: list[str]) -> dict[str, Any]:
+    """The metrics of ``code_metrics`` with their bootstrap confidence intervals."""
+    return {**code_metrics(Y, P, codes), "intervals": metric_intervals(Y, P, codes)}
+
+
 def evaluate_records(
-    records: list[TrainingRecord], model: Any, codebook_path: Path | str | None
+    records: list[TrainingRecord],
+    model: Any,
+    codebook_path: Path | str | None,
+    by: str | None = None,
 ) -> dict[str, Any]:
     """Metrics of the hybrid decision, the model alone and the rules alone on gold ``records``,
     plus the list of errors with their evidence. The hybrid metrics carry their bootstrap
-    confidence intervals (``intervals``, see :mod:`testimonycoder.intervals`)."""
+    confidence intervals (``intervals``, see :mod:`testimonycoder.intervals`). With ``by`` (a
+    field of every record, such as an interviewer or genre column), the hybrid metrics are also
+    given for each of its values (``by``).
+
+    Raises:
+        InputError: a record has no ``by`` field.
+    """
+    groups = record_groups(records, by, option="--by") if by else None
     from testimonycoder.coding import code_documents
     from testimonycoder.document import Document
     from testimonycoder.pipeline import build_nlp, pipeline_codebook
@@ -219,7 +234,7 @@ def evaluate_records(
                     }
                 )
     out: dict[str, Any] = {
-        "hybrid": {**code_metrics(Y, P, codes), "intervals": metric_intervals(Y, P, codes)},
+        "hybrid": _scored(Y, P, codes),
         "rules_only": code_metrics(Y, R, codes),
     }
     if model is not None:
@@ -237,6 +252,15 @@ def evaluate_records(
         for i, c in enumerate(codes)
     }
     out["errors"] = errors
+    if groups is not None:
+        values = np.array(groups)
+        out["by"] = {
+            "field": by,
+            "groups": {
+                value: _scored(Y[values == value], P[values == value], codes)
+                for value in sorted(set(groups))
+            },
+        }
     return out
 
 
@@ -248,8 +272,10 @@ def evaluate_data(
     codebook_path: Path | None = None,
     split: list[str] | None = None,
     code_map: dict[str, str | None] | None = None,
+    by: str | None = None,
 ) -> dict[str, Any]:
-    """Evaluate a model (default: the bundled one) on gold-coded ``data``."""
+    """Evaluate a model (default: the bundled one) on gold-coded ``data``; ``by``: see
+    :func:`evaluate_records`."""
     from testimonycoder.model_io import resolve_model
 
     codebook = load_codebook(codebook_path)
@@ -260,7 +286,7 @@ def evaluate_data(
         code_map=code_map,
     )
     model = resolve_model(model_dir, codebook, use_model=not rules_only)
-    result = evaluate_records(records, model, codebook_path)
+    result = evaluate_records(records, model, codebook_path, by=by)
     result["model"] = (
         str(model_dir) if model_dir else ("rules only" if model is None else "default")
     )

@@ -84,8 +84,11 @@ def _record(obj: dict[str, Any], where: str) -> TrainingRecord:
     )
 
 
-def record_groups(records: list[TrainingRecord], column: str) -> list[str]:
-    """The value of ``column`` for every record, for grouped cross-validation.
+def record_groups(
+    records: list[TrainingRecord], column: str, option: str = "--group-by"
+) -> list[str]:
+    """The value of ``column`` for every record, for grouped cross-validation (or the
+    per-group scores of ``evaluate --by``; ``option`` names the option in the error).
 
     Raises:
         InputError: a record has no such field.
@@ -97,7 +100,7 @@ def record_groups(records: list[TrainingRecord], column: str) -> list[str]:
             known = ", ".join(sorted(r.fields)) or "none"
             raise InputError(
                 f"document '{r.id}': no '{column}' field to group by (other fields: {known}); "
-                "give every document that field or drop --group-by"
+                f"give every document that field or drop {option}"
             )
         groups.append(value)
     return groups

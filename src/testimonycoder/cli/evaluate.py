@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -13,6 +13,24 @@ from testimonycoder.cli._common import console, handle_errors
 from testimonycoder.cli._options import NetworkOption
 from testimonycoder.cli.train import intervals_table, metrics_table
 from testimonycoder.io.code_map import load_code_map
+
+
+def groups_table(by: dict[str, Any]) -> Table:
+    """Micro-F1 with its interval and the lowest κ for each value of the ``--by`` field."""
+    table = Table(title=f"by {by['field']} (hybrid decision)")
+    for col in (by["field"], "documents", "micro-F1", "95% CI", "lowest κ"):
+        table.add_column(col, justify="left" if col == by["field"] else "right")
+    for value, m in by["groups"].items():
+        ci = m["intervals"]
+        lowest = min(m["codes"], key=lambda code: m["codes"][code]["kappa"])
+        table.add_row(
+            value,
+            str(m["n_documents"]),
+            f"{m['micro_f1']:.3f}",
+            f"{ci['micro_f1'][0]:.3f}–{ci['micro_f1'][1]:.3f}" if ci else "—",
+            f"{m['min_kappa']:.3f} ({lowest})",
+        )
+    return table
 
 
 @handle_errors
@@ -28,6 +46,12 @@ def evaluate(
     code_map: Annotated[Path | None, typer.Option(exists=True, dir_okay=False)] = None,
     out: Annotated[Path | None, typer.Option(help="Write metrics and errors as JSON.")] = None,
     show_errors: Annotated[int, typer.Option(help="How many errors to list.")] = 20,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            help="Also score each value of this field of the data (e.g. interviewer, genre)."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite --out.")] = False,
     allow_network: NetworkOption = False,
 ) -> None:
@@ -44,10 +68,13 @@ def evaluate(
         codebook_path=codebook,
         split=split,
         code_map=load_code_map(code_map),
+        by=by,
     )
     console.print(metrics_table(f"{data} — {result['model']} (hybrid decision)", result["hybrid"]))
     if result["hybrid"].get("intervals"):
         console.print(intervals_table(result["hybrid"]["intervals"]))
+    if "by" in result:
+        console.print(groups_table(result["by"]))
     confusion = Table(title="confusion summary")
     for col in ("code", "TP", "FP", "FN", "TN"):
         confusion.add_column(col, justify="left" if col == "code" else "right")
