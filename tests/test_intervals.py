@@ -1,4 +1,4 @@
-"""Bootstrap confidence intervals of the agreement metrics (``evaluate``)."""
+"""Bootstrap confidence intervals and the spread over groups of the agreement metrics."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from testimonycoder.intervals import _statistics, metric_intervals
-from testimonycoder.metrics import code_metrics
+from testimonycoder.metrics import code_metrics, group_spread
 
 CODES = ["coercion", "sale", "forced_marriage"]
 
@@ -64,3 +64,15 @@ def test_perfect_agreement_and_too_few_documents() -> None:
     assert perfect["micro_f1"] == [1.0, 1.0]
     assert all(pair == [1.0, 1.0] for pair in perfect["kappa"].values())
     assert metric_intervals(Y[:1], Y[:1], CODES) is None
+
+
+def test_group_spread_is_the_per_group_micro_f1() -> None:
+    Y = np.array([[1, 0], [1, 1], [0, 1], [1, 0], [0, 0], [0, 0]])
+    P = np.array([[1, 0], [1, 1], [0, 0], [0, 0], [0, 0], [0, 0]])
+    groups = ["a", "a", "b", "b", "c", "c"]
+    spread = group_spread(Y, P, groups)
+    # a: perfect; b: 0 of 2 found; c: no code in gold or predictions counts as agreement
+    assert spread["groups"] == 3
+    assert spread["micro_f1"]["min"] == 0.0
+    assert spread["micro_f1"]["median"] == 1.0
+    assert spread["micro_f1"]["max"] == 1.0

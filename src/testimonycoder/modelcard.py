@@ -68,6 +68,21 @@ def _table(metrics: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def spread_line(spread: dict[str, Any], field: str) -> str:
+    """One sentence on how micro-F1 spreads over the groups of a grouped cross-validation."""
+    f = spread["micro_f1"]
+    return (
+        f"Over the {spread['groups']} groups (`{field}`), each scored by fold models that never "
+        f"saw it, micro-F1 has median {f['median']:.3f}, 10th to 90th percentile "
+        f"{f['p10']:.3f}–{f['p90']:.3f}, lowest {f['min']:.3f} and highest {f['max']:.3f}: "
+        "what a new source may score."
+    )
+
+
+def _spread(spread: dict[str, Any] | None, field: str | None) -> list[str]:
+    return ["", spread_line(spread, field)] if spread and field else []
+
+
 def render_model_card(
     *,
     name: str,
@@ -96,6 +111,7 @@ def render_model_card(
         "",
         "## Cross-validated metrics (hybrid decision: rules + model)",
         _table(metrics["hybrid"]),
+        *_spread(metrics.get("hybrid_by_group"), metadata.get("grouped_by")),
         "",
         "### Model alone",
         _table(metrics["model_only"]),

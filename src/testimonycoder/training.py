@@ -33,7 +33,7 @@ from testimonycoder import joined
 from testimonycoder.errors import InputError
 from testimonycoder.features import DocBatch
 from testimonycoder.hybrid import choose_review_band, review_keys
-from testimonycoder.metrics import code_metrics
+from testimonycoder.metrics import code_metrics, group_spread
 from testimonycoder.model import FitData, Span, TestimonyClassifier, fit_batches
 from testimonycoder.pipeline import build_nlp, pipeline_codebook
 from testimonycoder.scorer import N_RAW, calibration_inputs, logistic_scores
@@ -266,6 +266,8 @@ def train(
         "model_only": code_metrics(Y, (probs >= model.thresholds_[None, :]).astype(int), codes),
         "rules_only": code_metrics(Y, rules, codes),
     }
+    if groups:
+        metrics["hybrid_by_group"] = group_spread(Y, decided, groups)
     if len(
         Y_joined
     ):  # out of fold: held-out documents joined with 1 to join_max - 1 code-less ones

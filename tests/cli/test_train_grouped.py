@@ -38,6 +38,12 @@ def test_group_by_trains_and_records_it(tmp_path: Path, root: Path) -> None:
     assert metrics["grouped"] is True
     assert metrics["folds"] == 3  # capped by the number of groups
     assert "grouped by `source`" in (out / "model-card.md").read_text()
+    spread = metrics["hybrid_by_group"]
+    assert spread["groups"] == 3
+    f = spread["micro_f1"]
+    assert 0.0 <= f["min"] <= f["p10"] <= f["median"] <= f["p90"] <= f["max"] <= 1.0
+    assert "Over the 3 groups (`source`)" in (out / "model-card.md").read_text()
+    assert "synthetic:" not in json.dumps(spread)  # group names are not kept
 
 
 def test_group_by_a_missing_field_names_the_document(tmp_path: Path, root: Path) -> None:

@@ -124,6 +124,10 @@ def train(
             result.metrics["hybrid"],
         )
     )
+    if "hybrid_by_group" in result.metrics and group_by:
+        from testimonycoder.modelcard import spread_line
+
+        console.print(spread_line(result.metrics["hybrid_by_group"], group_by), highlight=False)
     if "test" in result.metrics:
         console.print(metrics_table("test split, rules + model", result.metrics["test"]))
         if result.metrics["test"].get("intervals"):
