@@ -22,6 +22,7 @@ import numpy as np
 
 from testimonycoder.baselines import keyword_codes
 from testimonycoder.codebook import load_codebook
+from testimonycoder.intervals import format_interval
 from testimonycoder.metrics import code_metrics
 from testimonycoder.modelcard import now
 from testimonycoder.trainer import evaluate_records, train_to_dir
@@ -68,14 +69,13 @@ def main() -> int:
         kappas = " | ".join(f"{m['codes'][c]['kappa']:.3f}" for c in codes)
         lines.append(f"| {name} | {m['micro_f1']:.3f} | {m['macro_f1']:.3f} | {kappas} |")
     intervals = scored["hybrid"]["intervals"]
-    kappa_cis = ", ".join(f"{c} {lo:.3f}–{hi:.3f}" for c, (lo, hi) in intervals["kappa"].items())
-    lo, hi = intervals["micro_f1"]
+    kappa_cis = ", ".join(f"{c} {format_interval(pair)}" for c, pair in intervals["kappa"].items())
     lines += [
         "",
         f"{100 * intervals['level']:g}% confidence intervals of the hybrid decision "
         f"({intervals['method']}, {intervals['n_resamples']} resamples): micro-F1 "
-        f"{lo:.3f}–{hi:.3f}; κ {kappa_cis}. They cover another sample of this author's "
-        "documents, not another author.",
+        f"{format_interval(intervals['micro_f1'])}; κ {kappa_cis}. They cover another sample "
+        "of this author's documents, not another author.",
     ]
     table = "\n".join(lines) + "\n"
     (OUT / "test-metrics.md").write_text(table, encoding="utf-8")

@@ -66,6 +66,11 @@ def _statistics(Y: np.ndarray, P: np.ndarray, index: np.ndarray) -> np.ndarray:
     return out[:, 0] if single else out
 
 
+def format_interval(pair: list[float]) -> str:
+    """``[low, high]`` as ``"0.882–0.936"``, the way tables and the model card show it."""
+    return f"{pair[0]:.3f}–{pair[1]:.3f}"
+
+
 def metric_intervals(
     Y: np.ndarray,
     P: np.ndarray,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from testimonycoder.intervals import format_interval
 from testimonycoder.training import TrainingRecord
 
 _PACKAGES = ("testimonycoder", "spacy", "spacy-lookups-data", "scikit-learn", "numpy", "scipy")
@@ -36,10 +37,6 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def _interval(pair: list[float] | None) -> str:
-    return f"{pair[0]:.3f}–{pair[1]:.3f}" if pair else "—"
-
-
 def _table(metrics: dict[str, Any]) -> str:
     intervals = metrics.get("intervals")
     ci = f"{100 * intervals['level']:g}% CI" if intervals else ""
@@ -50,12 +47,12 @@ def _table(metrics: dict[str, Any]) -> str:
         "|---|---|---|---|---|" + ("---|" if ci else "") + "---|",
     ]
     for code, m in metrics["codes"].items():
-        kappa_ci = f" {_interval(intervals['kappa'].get(code))} |" if intervals else ""
+        kappa_ci = f" {format_interval(intervals['kappa'][code])} |" if intervals else ""
         lines.append(
             f"| {code} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | "
             f"{m['kappa']:.3f} |{kappa_ci} {m['support']} |"
         )
-    micro_ci = f" ({ci} {_interval(intervals['micro_f1'])})" if intervals else ""
+    micro_ci = f" ({ci} {format_interval(intervals['micro_f1'])})" if intervals else ""
     lines.append(
         f"\nmicro-F1 **{metrics['micro_f1']:.3f}**{micro_ci}, macro-F1 {metrics['macro_f1']:.3f}, "
         f"lowest κ {metrics['min_kappa']:.3f}, {metrics['n_documents']} documents"
@@ -74,7 +71,8 @@ def spread_line(spread: dict[str, Any], field: str) -> str:
     return (
         f"Over the {spread['groups']} groups (`{field}`), each scored by fold models that never "
         f"saw it, micro-F1 has median {f['median']:.3f}, 10th to 90th percentile "
-        f"{f['p10']:.3f}–{f['p90']:.3f}, lowest {f['min']:.3f} and highest {f['max']:.3f}: "
+        f"{format_interval([f['p10'], f['p90']])}, lowest {f['min']:.3f} and highest "
+        f"{f['max']:.3f}: "
         "what a new source may score."
     )
 

@@ -17,6 +17,8 @@ from testimonycoder.io.code_map import load_code_map
 
 def groups_table(by: dict[str, Any]) -> Table:
     """Micro-F1 with its interval and the lowest κ for each value of the ``--by`` field."""
+    from testimonycoder.intervals import format_interval
+
     table = Table(title=f"by {by['field']} (hybrid decision)")
     for col in (by["field"], "documents", "micro-F1", "95% CI", "lowest κ"):
         table.add_column(col, justify="left" if col == by["field"] else "right")
@@ -27,7 +29,7 @@ def groups_table(by: dict[str, Any]) -> Table:
             value,
             str(m["n_documents"]),
             f"{m['micro_f1']:.3f}",
-            f"{ci['micro_f1'][0]:.3f}–{ci['micro_f1'][1]:.3f}" if ci else "—",
+            format_interval(ci["micro_f1"]) if ci else "—",
             f"{m['min_kappa']:.3f} ({lowest})",
         )
     return table

@@ -33,6 +33,8 @@ def metrics_table(title: str, metrics: dict[str, Any]) -> Table:
 
 def intervals_table(intervals: dict[str, Any]) -> Table:
     """The confidence intervals of :func:`testimonycoder.intervals.metric_intervals`."""
+    from testimonycoder.intervals import format_interval
+
     level = f"{100 * intervals['level']:g}%"
     table = Table(
         title=f"{level} confidence intervals",
@@ -40,14 +42,10 @@ def intervals_table(intervals: dict[str, Any]) -> Table:
     )
     for col in ("code", f"F1 {level}", f"κ {level}"):
         table.add_column(col, justify="left" if col == "code" else "right")
-
-    def span(pair: list[float]) -> str:
-        return f"{pair[0]:.3f}–{pair[1]:.3f}"
-
     for code, pair in intervals["f1"].items():
-        table.add_row(code, span(pair), span(intervals["kappa"][code]))
-    table.add_row("micro-F1", span(intervals["micro_f1"]), "")
-    table.add_row("macro-F1", span(intervals["macro_f1"]), "")
+        table.add_row(code, format_interval(pair), format_interval(intervals["kappa"][code]))
+    table.add_row("micro-F1", format_interval(intervals["micro_f1"]), "")
+    table.add_row("macro-F1", format_interval(intervals["macro_f1"]), "")
     return table
 
 
