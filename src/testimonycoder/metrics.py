@@ -38,6 +38,13 @@ def code_metrics(Y: np.ndarray, P: np.ndarray, codes: list[str]) -> dict[str, An
     }
 
 
+def group_masks(groups: list[str]) -> dict[str, np.ndarray]:
+    """Each group's documents as a boolean mask over ``groups`` (one value per document), the
+    groups in sorted order."""
+    values = np.array(groups)
+    return {g: values == g for g in sorted(set(groups))}
+
+
 def group_spread(Y: np.ndarray, P: np.ndarray, groups: list[str]) -> dict[str, Any]:
     """How micro-F1 spreads over groups (authors, interviewers, collections): its lowest value,
     10th percentile, median, 90th percentile and highest over the groups' documents.
@@ -47,11 +54,10 @@ def group_spread(Y: np.ndarray, P: np.ndarray, groups: list[str]) -> dict[str, A
     micro-F1 does not. A group with no code in its gold labels or predictions counts as perfect
     agreement. The group names are not kept: they may be interviewers' names.
     """
-    values = np.array(groups)
     scores = np.array(
         [
-            f1_score(Y[values == g], P[values == g], average="micro", zero_division=1.0)
-            for g in sorted(set(groups))
+            f1_score(Y[mask], P[mask], average="micro", zero_division=1.0)
+            for mask in group_masks(groups).values()
         ]
     )
     low, p10, median, p90, high = np.percentile(scores, [0, 10, 50, 90, 100])

@@ -14,7 +14,7 @@ from testimonycoder.codebook import load_codebook
 from testimonycoder.errors import InputError, OutputError
 from testimonycoder.intervals import metric_intervals
 from testimonycoder.io.atomic import write_text_atomic
-from testimonycoder.metrics import code_metrics
+from testimonycoder.metrics import code_metrics, group_masks
 from testimonycoder.modelcard import data_hash, now, package_versions, render_model_card
 from testimonycoder.scorer import PARAMS
 from testimonycoder.training import TrainingRecord, TrainingResult, code_labels, train
@@ -253,12 +253,11 @@ def evaluate_records(
     }
     out["errors"] = errors
     if groups is not None:
-        values = np.array(groups)
         out["by"] = {
             "field": by,
             "groups": {
-                value: _scored(Y[values == value], P[values == value], codes)
-                for value in sorted(set(groups))
+                value: _scored(Y[mask], P[mask], codes)
+                for value, mask in group_masks(groups).items()
             },
         }
     return out
